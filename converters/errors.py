@@ -1,0 +1,64 @@
+"""Coded conversion errors that say where the problem is, what was wrong, and how to fix it.
+
+Every error prints as ``path:line: [Cnnn] message (hint)`` so that editors and terminals can jump
+to the offending line. The codes are stable: tests and users may rely on them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+NON_UTF8 = "C001"
+"""A .txt, .ann or .conf file is not valid UTF-8."""
+MALFORMED_LINE = "C002"
+"""A line's id prefix or field syntax is not one brat knows."""
+TRUNCATED_LINE = "C003"
+"""A line ends before all its fields (type, offsets, arguments, text)."""
+DUPLICATE_ID = "C004"
+"""Two annotations of one document share an id."""
+UNKNOWN_ID = "C005"
+"""An annotation refers to an id that does not exist in the document."""
+OFFSETS_OUTSIDE_TEXT = "C006"
+"""A span is empty, reversed or reaches past the end of the text."""
+SPAN_TEXT_MISMATCH = "C007"
+"""The text stored with a span differs from the document text at its offsets."""
+MISSING_FILE = "C008"
+"""A collection member is missing (an .ann without its .txt, a source that does not exist)."""
+UNSAFE_ARCHIVE_MEMBER = "C009"
+"""A .zip member has an absolute path or climbs out with ``..``."""
+BAD_ANNOTATION_CONF = "C010"
+"""``annotation.conf`` has a line outside a section or in an unknown section."""
+UNWRITABLE_SPAN = "C011"
+"""A span cannot be written to brat (it contains a line break)."""
+OUTPUT_EXISTS = "C012"
+"""The output path already exists and overwriting was not asked for."""
+BAD_LABEL_CONFIG = "C020"
+"""A Label Studio labeling config is not XML or lacks ``<Labels>``/``<Text>``."""
+BAD_EXPORT = "C021"
+"""A Label Studio export or task is not the JSON shape Label Studio writes."""
+BAD_RESULT = "C022"
+"""One Label Studio result (region or relation) is inconsistent with its task."""
+NO_ANNOTATION = "C023"
+"""A task has no annotation of the kind asked for (e.g. no ground truth)."""
+
+
+@dataclass(eq=False)
+class ConversionError(Exception):
+    """A problem in the input, located by file and line (or by task id inside the message)."""
+
+    code: str
+    message: str
+    path: str | Path | None = None
+    line: int | None = None
+    hint: str | None = None
+
+    def __post_init__(self) -> None:
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        location = ""
+        if self.path is not None:
+            location = f"{self.path}:" if self.line is None else f"{self.path}:{self.line}:"
+        hint = f" ({self.hint})" if self.hint else ""
+        return f"{location} [{self.code}] {self.message}{hint}".lstrip()

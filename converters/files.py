@@ -1,0 +1,70 @@
+"""File-system helpers: atomic outputs, UTF-8 decoding with a line number, safe relative names."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path, PurePosixPath, PureWindowsPath
+
+from converters.errors import NON_UTF8, OUTPUT_EXISTS, UNSAFE_ARCHIVE_MEMBER, ConversionError
+
+
+def decode_utf8(data: bytes, path: str | Path) -> str:
+    """Decode bytes exactly (no newline translation); C001 names the line of the first bad byte."""
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = data[:error.start].count(b"\n") + 1
+        raise ConversionError(
+            NON_UTF8, f"byte 0x{data[error.start]:02x} at offset {error.start} is not UTF-8",
+            path, line, "re-encode the file as UTF-8 (e.g. iconv -f cp1251 -t utf-8)") from None
+
+
+def safe_relative_name(name: str, where: str | Path) -> PurePosixPath:
+    """A relative path that stays inside its root; C009 for absolute paths and ``..`` parts."""
+    posix = PurePosixPath(name.replace("\\", "/"))
+    if posix.is_absolute() or PureWindowsPath(name).drive or ".." in posix.parts:
+        raise ConversionError(
+            UNSAFE_ARCHIVE_MEMBER, f"member '{name}' is absolute or leaves the collection with '..'",
+            where, hint="repack the archive with relative paths inside one folder")
+    return posix
+
+
+@contextmanager
+def atomic_directory(target: Path, overwrite: bool = False) -> Iterator[Path]:
+    """Yield an empty temporary directory that replaces ``target`` only if the block succeeds."""
+    target = Path(target)
+    if target.exists() and not overwrite:
+        raise ConversionError(OUTPUT_EXISTS, f"output directory {target} already exists", target,
+                              hint="choose a new path or pass --force to replace it")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+    try:
+        yield staging
+        if target.exists():
+            retired = Path(tempfile.mkdtemp(prefix=f".{target.name}.old.", dir=target.parent))
+            os.replace(target, retired / target.name)
+            os.replace(staging, target)
+            shutil.rmtree(retired)
+        else:
+            os.replace(staging, target)
+    finally:
+        if staging.exists():
+            shutil.rmtree(staging)
+
+
+def atomic_write_text(target: Path, content: str) -> None:
+    """Write UTF-8 text through a temporary file in the same directory, then rename it in place."""
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    descriptor, temporary = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+    try:
+        with os.fdopen(descriptor, "wb") as handle:
+            handle.write(content.encode("utf-8"))
+        os.replace(temporary, target)
+    finally:
+        if os.path.exists(temporary):
+            os.unlink(temporary)
