@@ -1,0 +1,40 @@
+"""Request errors answered as JSON with a code, what was expected, what was found, and a hint.
+
+Codes are stable so Label Studio users, brat users and tests can rely on them.
+"""
+
+from __future__ import annotations
+
+MALFORMED_JSON = "B001"
+"""The body is not JSON, or not a JSON object."""
+MISSING_FIELD = "B002"
+"""A required field is absent or has the wrong type."""
+BAD_LABEL_CONFIG = "B003"
+"""The label config is not XML, or lacks ``<Labels>``/``<Text>``."""
+BAD_TEXT = "B004"
+"""A brat tagger body is not UTF-8 text."""
+BAD_PROJECT = "B005"
+"""A project id is not one Label Studio would send."""
+NO_MODEL = "B006"
+"""No model is published for the project and no ``DEFAULT_MODEL`` is configured."""
+UNAUTHORIZED = "B007"
+"""Basic auth is configured and the request lacks the right credentials."""
+BAD_SETTINGS = "B008"
+"""An environment variable has a value the backend cannot use."""
+
+
+class BackendError(Exception):
+    """An error answered to the client with ``status``; never a traceback."""
+
+    def __init__(self, status: int, code: str, message: str, hint: str | None = None):
+        self.status = status
+        self.code = code
+        self.message = message
+        self.hint = hint
+        super().__init__(f"[{code}] {message}" + (f" ({hint})" if hint else ""))
+
+    def to_json(self) -> dict:
+        body = {"code": self.code, "message": self.message}
+        if self.hint:
+            body["hint"] = self.hint
+        return {"error": body}

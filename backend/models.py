@@ -1,0 +1,88 @@
+"""Predictors loaded once per process and swapped when the registry promotes a new version.
+
+Every request asks the registry for the project's current version (one small file read). When the
+version is already loaded, its predictor is returned; otherwise it is loaded under a lock, while
+requests that already hold the old ``ServedModel`` keep predicting with it. A request takes one
+``ServedModel`` reference and uses it for its whole answer, so a response never mixes versions.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from trainer.registry import ModelRegistry, ModelVersion
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ServedModel:
+    """A loaded predictor together with the registry version it was loaded from."""
+
+    version: ModelVersion
+    predictor: Any
+    """A ``trainer.predict.Predictor``: ``.predict(texts, names)``, ``.entity_types``, ``.relation_types``."""
+
+
+def load_predictor(path: Path, device: str) -> Any:
+    # Imported here so that /health, /setup and /webhook never pay torch's import time.
+    from trainer.predict import Predictor
+
+    return Predictor.load(path, device=device)
+
+
+class ModelCache:
+    """Up to ``capacity`` predictors, keyed by checkpoint directory, least recently used dropped."""
+
+    def __init__(self, registry: ModelRegistry, device: str = "auto", capacity: int = 2,
+                 loader: Callable[[Path, str], Any] = load_predictor):
+        self.registry = registry
+        self.device = device
+        self.capacity = capacity
+        self._loader = loader
+        self._loaded: OrderedDict[tuple[Path, str], ServedModel] = OrderedDict()
+        self._lock = threading.Lock()
+        """Guards ``_loaded``; held only for dictionary updates, never while loading."""
+        self._loading: dict[tuple[Path, str], threading.Lock] = {}
+        """One lock per version being loaded, so concurrent first requests load it once."""
+
+    def current_version(self, project: str) -> ModelVersion | None:
+        """The version the project would be served now, without loading anything."""
+        return self.registry.current(project)
+
+    def get(self, project: str) -> ServedModel | None:
+        """The served model of ``project``, loading its current version on first use."""
+        version = self.registry.current(project)
+        if version is None:
+            return None
+        key = (version.path.resolve(), version.name)
+        served = self._lookup(key)
+        if served is not None:
+            return served
+        with self._lock:
+            loading = self._loading.setdefault(key, threading.Lock())
+        with loading:
+            served = self._lookup(key)
+            if served is None:
+                log.info("loading model %s from %s", version.name, version.path)
+                served = ServedModel(version, self._loader(version.path, self.device))
+                with self._lock:
+                    self._loaded[key] = served
+                    self._loading.pop(key, None)
+                    while len(self._loaded) > self.capacity:
+                        _, dropped = self._loaded.popitem(last=False)
+                        log.info("unloaded model %s (MAX_LOADED_MODELS=%d)", dropped.version.name, self.capacity)
+        return served
+
+    def _lookup(self, key: tuple[Path, str]) -> ServedModel | None:
+        with self._lock:
+            served = self._loaded.get(key)
+            if served is not None:
+                self._loaded.move_to_end(key)
+            return served

@@ -1,0 +1,87 @@
+"""Backend configuration from environment variables, in Label Studio ML-backend convention."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from backend.errors import BAD_SETTINGS, BackendError
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the app and its server need; secrets are kept out of ``repr`` (and so of logs)."""
+
+    model_dir: Path = Path("models")
+    """MODEL_DIR: the registry root (per-project versions, Label Studio connections)."""
+    default_model: Path | None = None
+    """DEFAULT_MODEL: checkpoint served to projects that have no published version."""
+    label_studio_url: str | None = None
+    """LABEL_STUDIO_URL: used by retraining when /setup has not recorded a hostname."""
+    label_studio_api_key: str | None = field(default=None, repr=False)
+    """LABEL_STUDIO_API_KEY: a personal access token (or legacy token) for the retraining job."""
+    basic_auth_user: str | None = None
+    """BASIC_AUTH_USER: when set with BASIC_AUTH_PASS, every endpoint but /health requires it."""
+    basic_auth_pass: str | None = field(default=None, repr=False)
+    redis_url: str | None = None
+    """REDIS_URL: the retraining queue; without it START_TRAINING is answered with an error body."""
+    host: str = "127.0.0.1"
+    """HOST: bind address; use 0.0.0.0 when Label Studio runs on another host or container."""
+    port: int = 9090
+    """PORT."""
+    threads: int = 4
+    """THREADS: gunicorn threads in the single worker process (the model is loaded once per process)."""
+    device: str = "auto"
+    """DEVICE: torch device for predictions (auto = CUDA when available)."""
+    max_loaded_models: int = 2
+    """MAX_LOADED_MODELS: predictors kept in memory at once (least recently used are dropped)."""
+    request_timeout_s: int = 120
+    """REQUEST_TIMEOUT_S: gunicorn worker timeout; above Label Studio's 100 s /predict timeout."""
+
+    def __post_init__(self) -> None:
+        if (self.basic_auth_user is None) != (self.basic_auth_pass is None):
+            raise BackendError(
+                500, BAD_SETTINGS,
+                "expected BASIC_AUTH_USER and BASIC_AUTH_PASS together, found only one of them",
+                "set both to require Basic auth, or neither",
+            )
+
+    @property
+    def basic_auth_enabled(self) -> bool:
+        return self.basic_auth_user is not None
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        """Read the settings; empty variables count as unset."""
+        env = {key: value for key, value in (os.environ if environ is None else environ).items() if value != ""}
+        default_model = env.get("DEFAULT_MODEL")
+        return cls(
+            model_dir=Path(env.get("MODEL_DIR", "models")),
+            default_model=Path(default_model) if default_model else None,
+            label_studio_url=env.get("LABEL_STUDIO_URL"),
+            label_studio_api_key=env.get("LABEL_STUDIO_API_KEY"),
+            basic_auth_user=env.get("BASIC_AUTH_USER"),
+            basic_auth_pass=env.get("BASIC_AUTH_PASS"),
+            redis_url=env.get("REDIS_URL"),
+            host=env.get("HOST", "127.0.0.1"),
+            port=_positive_int(env, "PORT", 9090),
+            threads=_positive_int(env, "THREADS", 4),
+            device=env.get("DEVICE", "auto"),
+            max_loaded_models=_positive_int(env, "MAX_LOADED_MODELS", 2),
+            request_timeout_s=_positive_int(env, "REQUEST_TIMEOUT_S", 120),
+        )
+
+
+def _positive_int(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name)
+    if raw is None:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        value = 0
+    if value <= 0:
+        raise BackendError(500, BAD_SETTINGS, f"{name}: expected a positive integer, found {raw!r}")
+    return value

@@ -1,0 +1,55 @@
+"""Settings from environment variables: defaults, parsing, and secrets kept out of repr."""
+
+from pathlib import Path
+
+import pytest
+
+from backend.errors import BackendError
+from backend.settings import Settings
+
+
+def test_defaults_follow_label_studio_conventions():
+    settings = Settings.from_env({})
+    assert settings.port == 9090
+    assert settings.model_dir == Path("models")
+    assert settings.default_model is None
+    assert not settings.basic_auth_enabled
+
+
+def test_every_variable_is_read():
+    settings = Settings.from_env({
+        "LABEL_STUDIO_URL": "http://ls:8080", "LABEL_STUDIO_API_KEY": "key-123",
+        "MODEL_DIR": "/srv/models", "DEFAULT_MODEL": "/srv/ckpt", "BASIC_AUTH_USER": "u",
+        "BASIC_AUTH_PASS": "p", "REDIS_URL": "redis://r:6379/0", "PORT": "9191", "THREADS": "8",
+    })
+    assert settings.label_studio_url == "http://ls:8080"
+    assert settings.label_studio_api_key == "key-123"
+    assert settings.model_dir == Path("/srv/models")
+    assert settings.default_model == Path("/srv/ckpt")
+    assert settings.basic_auth_enabled
+    assert settings.redis_url == "redis://r:6379/0"
+    assert (settings.port, settings.threads) == (9191, 8)
+
+
+def test_empty_variables_count_as_unset():
+    settings = Settings.from_env({"DEFAULT_MODEL": "", "BASIC_AUTH_USER": "", "BASIC_AUTH_PASS": ""})
+    assert settings.default_model is None
+    assert not settings.basic_auth_enabled
+
+
+@pytest.mark.parametrize("value", ["abc", "0", "-1", "9.5"])
+def test_bad_port_names_the_variable(value):
+    with pytest.raises(BackendError, match=rf"B008.*PORT.*{value}"):
+        Settings.from_env({"PORT": value})
+
+
+def test_half_configured_basic_auth_is_refused():
+    with pytest.raises(BackendError, match="BASIC_AUTH_USER and BASIC_AUTH_PASS"):
+        Settings.from_env({"BASIC_AUTH_USER": "u"})
+
+
+def test_secrets_stay_out_of_repr():
+    settings = Settings.from_env({"LABEL_STUDIO_API_KEY": "key-secret", "BASIC_AUTH_USER": "u",
+                                  "BASIC_AUTH_PASS": "pass-secret"})
+    assert "key-secret" not in repr(settings)
+    assert "pass-secret" not in repr(settings)
