@@ -1,0 +1,144 @@
+"""A project's human annotations, pulled from Label Studio's export API with label-studio-sdk.
+
+``LabelStudio(base_url, api_key=...)`` accepts both a legacy token (sent as ``Token …``) and a
+personal access token (a JWT it exchanges for an access token itself). The export endpoint returns
+annotated tasks only; from each we keep the latest annotation that was not cancelled. Predictions
+in the export are ignored: training only ever learns from people.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+from label_studio_sdk import LabelStudio
+from label_studio_sdk.core.api_error import ApiError
+
+from trainer.retrain_errors import RetrainError
+
+EXPORT_TIMEOUT_S = 120.0
+
+
+@dataclass(frozen=True)
+class AnnotatedTask:
+    """One task's text and the Label Studio ``result`` list of its latest human annotation."""
+
+    task_id: int
+    text: str
+    result: list[dict[str, Any]]
+    annotation_id: int | None
+
+
+def label_studio_client(url: str, api_key: str) -> LabelStudio:
+    try:
+        return LabelStudio(base_url=url, api_key=api_key, timeout=EXPORT_TIMEOUT_S)
+    except ApiError as error:
+        # The SDK rejects an expired or expiry-less personal access token before any request.
+        raise RetrainError(
+            "R102", f"Label Studio token refused before any request: {_api_detail(error)}",
+            "create a new access token in Label Studio (Account & Settings) and run /setup again",
+        ) from error
+
+
+def fetch_export(client: LabelStudio, url: str, project: str) -> list[dict[str, Any]]:
+    """``GET /api/projects/<project>/export`` (JSON, annotated tasks) as a list of task dicts."""
+    try:
+        body = b"".join(client.projects.exports.download_sync(id=int(project)))
+    except httpx.TransportError as error:
+        raise RetrainError(
+            "R101", f"Label Studio unreachable at {url}: {type(error).__name__}: {error}",
+            "check that Label Studio runs and that the URL /setup sent (or LABEL_STUDIO_URL) is "
+            "reachable from the worker",
+        ) from error
+    except ApiError as error:
+        raise _explain_api_error(error, url, project) from error
+    try:
+        tasks = json.loads(body)
+    except json.JSONDecodeError as error:
+        raise RetrainError(
+            "R104", f"Label Studio export of project {project} from {url} is not JSON "
+            f"({error}; it starts with {body[:80]!r})",
+            "check that the URL points at Label Studio itself, not a proxy's login page",
+        ) from error
+    if not isinstance(tasks, list):
+        raise RetrainError(
+            "R104", f"Label Studio export of project {project} is a {type(tasks).__name__}, "
+            "expected a JSON list of tasks",
+        )
+    return tasks
+
+
+def _explain_api_error(error: ApiError, url: str, project: str) -> RetrainError:
+    if error.status_code in (401, 403):
+        return RetrainError(
+            "R102", f"Label Studio at {url} rejected the token (HTTP {error.status_code}: "
+            f"{_api_detail(error)})",
+            "the access token from /setup (or LABEL_STUDIO_API_KEY) is wrong or expired; legacy "
+            "tokens also need legacy tokens enabled in the organization",
+        )
+    if error.status_code == 404:
+        return RetrainError(
+            "R103", f"Label Studio at {url} has no project {project} (HTTP 404)",
+            "check the project id; the backend learns it from /setup and webhooks",
+        )
+    return RetrainError(
+        "R105", f"Label Studio at {url} answered HTTP {error.status_code} to the export of project "
+        f"{project}: {_api_detail(error)}",
+    )
+
+
+def _api_detail(error: ApiError) -> str:
+    body = error.body
+    if isinstance(body, dict):
+        return str(body.get("detail") or body)
+    return str(body)[:200]
+
+
+def latest_human_annotations(tasks: list[dict[str, Any]]) -> list[AnnotatedTask]:
+    """The latest non-cancelled annotation of each task, in task id order; tasks without one are
+    left out."""
+    annotated: list[AnnotatedTask] = []
+    for position, task in enumerate(tasks):
+        task_id = task.get("id") if isinstance(task, dict) else None
+        if not isinstance(task_id, int):
+            raise RetrainError(
+                "R201", f"export entry #{position} has no integer task id (found {task_id!r})",
+                "pass a Label Studio JSON export, not JSON_MIN or CSV",
+            )
+        kept = [
+            annotation for annotation in task.get("annotations") or []
+            if not annotation.get("was_cancelled")
+        ]
+        if not kept:
+            continue
+        latest = max(kept, key=_recency)
+        result = latest.get("result") or []
+        if not isinstance(result, list):
+            raise RetrainError(
+                "R202", f"task {task_id}: annotation {latest.get('id')} has a result of type "
+                f"{type(result).__name__}, expected a list of regions",
+            )
+        annotated.append(AnnotatedTask(task_id, _task_text(task), result, latest.get("id")))
+    return sorted(annotated, key=lambda item: item.task_id)
+
+
+def _recency(annotation: dict[str, Any]) -> tuple[str, int]:
+    # ISO timestamps compare correctly as strings; the id breaks ties between same-second saves.
+    stamp = annotation.get("updated_at") or annotation.get("created_at") or ""
+    return stamp, annotation.get("id") or 0
+
+
+def _task_text(task: dict[str, Any]) -> str:
+    data = task.get("data") or {}
+    if isinstance(data.get("text"), str):
+        return data["text"]
+    texts = [value for value in data.values() if isinstance(value, str)]
+    if len(texts) == 1:
+        return texts[0]
+    raise RetrainError(
+        "R203", f"task {task['id']}: cannot tell which data field is the text "
+        f"(fields: {sorted(data)})",
+        "name the <Text> tag's value $text in the labeling config",
+    )
