@@ -6,8 +6,9 @@ Each command lives in the module that owns it. That module provides two function
 * ``run_command(args: argparse.Namespace) -> int`` — run it and return the exit status.
 
 Only the chosen command's module is imported, so ``score`` or ``fetch-corpus`` start without
-loading torch. A :class:`~trainer.errors.TrainerError` ends the command with its one-line message
-and exit status 2, never a traceback.
+loading torch. A :class:`~trainer.errors.TrainerError` or a
+:class:`~converters.errors.ConversionError` (bad brat input) ends the command with its one-line
+message and exit status 2, never a traceback.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import sys
 from dataclasses import dataclass
 from types import ModuleType
 
+from converters.errors import ConversionError
 from trainer.errors import TrainerError
 
 
@@ -70,7 +72,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         args = build_parser(selected if selected in names else None).parse_args(argv)
         return _load(names[args.command]).run_command(args)
-    except TrainerError as error:
+    except (TrainerError, ConversionError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
 
