@@ -27,7 +27,7 @@ class JobProgress:
     def __init__(self, project: str, job: Job | None = None):
         self.project = project
         self.job = job if job is not None else get_current_job()
-        self._last_save = 0.0
+        self._last_step_save = float("-inf")
         self._started = time.monotonic()
         if self.job is not None:
             self.job.meta["pid"] = os.getpid()
@@ -47,9 +47,12 @@ class JobProgress:
 
     def _update(self, values: dict[str, Any], force: bool) -> bool:
         now = time.monotonic()
-        if not force and now - self._last_save < SAVE_INTERVAL_S:
-            return False
-        self._last_save = now
+        if not force:
+            # Only step updates are throttled, among themselves: a stage change never hides the
+            # first step that follows it.
+            if now - self._last_step_save < SAVE_INTERVAL_S:
+                return False
+            self._last_step_save = now
         if self.job is not None:
             self.job.meta.update(values)
             self.job.meta["elapsed_s"] = round(now - self._started, 1)

@@ -1,0 +1,62 @@
+"""GET /jobs/<project>: the latest job's status and the progress the worker saved in its meta."""
+
+import pytest
+from flask import Flask
+from rq.job import Job
+
+from backend.training import enqueue_training, training_blueprint
+from trainer.job_progress import JobProgress
+
+
+@pytest.fixture
+def client(redis_url):
+    app = Flask(__name__)
+    app.config["REDIS_URL"] = redis_url
+    app.register_blueprint(training_blueprint)
+    return app.test_client()
+
+
+def test_queued_job_is_shown_by_project_and_by_job_id(client, redis_url):
+    queued = enqueue_training(redis_url, "3", None, None, "START_TRAINING")
+
+    by_project = client.get("/jobs/3")
+    by_id = client.get(f"/jobs/{queued.job_id}")
+
+    assert by_project.status_code == 200
+    assert by_project.json["job_id"] == queued.job_id
+    assert by_project.json["status"] == "queued"
+    assert by_project.json["reason"] == "START_TRAINING"
+    assert by_project.json["progress"]["stage"] == "queued"
+    assert by_id.json["job_id"] == queued.job_id
+    assert client.get("/training/3").json["job_id"] == queued.job_id
+
+
+def test_training_progress_saved_by_the_job_is_served(client, redis_url, redis_connection):
+    queued = enqueue_training(redis_url, "3", None, None, "START_TRAINING")
+    progress = JobProgress("3", Job.fetch(queued.job_id, connection=redis_connection))
+
+    progress.stage("train", train_tasks=8, holdout_tasks=2)
+    progress.training("step", {"epoch": 1, "step": 4, "total_steps": 12, "loss": 0.75, "eta_s": 30.0})
+
+    shown = client.get("/jobs/3").json["progress"]
+    assert shown["stage"] == "train"
+    assert shown["train_tasks"] == 8
+    assert shown["epoch"] == 1 and shown["step"] == 4 and shown["loss"] == 0.75 and shown["eta_s"] == 30.0
+    assert "updated_at" in shown and "elapsed_s" in shown
+
+
+def test_unknown_project_is_a_404_that_says_what_was_expected(client):
+    answer = client.get("/jobs/99")
+
+    assert answer.status_code == 404
+    assert answer.json["error"].startswith("[T004] no training job for '99'")
+
+
+def test_unreachable_redis_is_a_503_not_a_traceback():
+    app = Flask(__name__)
+    app.config["REDIS_URL"] = "redis://127.0.0.1:1/0"
+    app.register_blueprint(training_blueprint)
+
+    answer = app.test_client().get("/jobs/3")
+
+    assert answer.status_code == 503 and "[T003]" in answer.json["error"]
