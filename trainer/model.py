@@ -1,0 +1,69 @@
+"""The joint model: a Hugging Face encoder, dropout, and two linear heads over each word's first
+sub-token — BIO entity tags, and relation labels towards the marked main entity."""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+
+class JointModel(nn.Module):
+    """Encoder + dropout + NER head + relation head.
+
+    The two entity-marker tokens get their own small trainable embedding (``marker_embeddings``)
+    instead of new rows in the word-embedding matrix: the 96M-parameter matrix of
+    multilingual-e5-small can then stay frozen (``freeze_word_embeddings``) while the markers
+    still learn. Marker ids are the tokenizer's two highest ids (added last, see features).
+    """
+
+    def __init__(self, encoder: nn.Module, ner_labels: int, relation_labels: int,
+                 marker_start_id: int, dropout: float):
+        super().__init__()
+        self.encoder = encoder
+        hidden = encoder.config.hidden_size
+        self.marker_start_id = marker_start_id
+        self.marker_embeddings = nn.Embedding(2, hidden)
+        word_embeddings = encoder.get_input_embeddings().weight
+        with torch.no_grad():  # start markers as an average word, not as noise
+            self.marker_embeddings.weight.copy_(word_embeddings.mean(0, keepdim=True).expand(2, -1)
+                                                + 0.02 * torch.randn(2, hidden))
+        self.dropout = nn.Dropout(dropout)
+        self.ner_head = nn.Linear(hidden, ner_labels)
+        self.relation_head = nn.Linear(hidden, relation_labels)
+
+    def freeze_word_embeddings(self) -> None:
+        self.encoder.get_input_embeddings().weight.requires_grad_(False)
+
+    def embed(self, input_ids: torch.Tensor) -> torch.Tensor:
+        is_marker = input_ids >= self.marker_start_id
+        word_ids = input_ids.masked_fill(is_marker, 0)
+        embeddings = self.encoder.get_input_embeddings()(word_ids)
+        if is_marker.any():
+            marker_ids = (input_ids - self.marker_start_id).clamp(min=0)
+            markers = self.marker_embeddings(marker_ids).to(embeddings.dtype)
+            embeddings = torch.where(is_marker.unsqueeze(-1), markers, embeddings)
+        return embeddings
+
+    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor,
+                word_positions: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Logits ``(batch, words, labels)`` of both heads at each word's first sub-token."""
+        hidden = self.encoder(inputs_embeds=self.embed(input_ids),
+                              attention_mask=attention_mask).last_hidden_state
+        index = word_positions.unsqueeze(-1).expand(-1, -1, hidden.size(-1))
+        words = self.dropout(hidden.gather(1, index))
+        return self.ner_head(words), self.relation_head(words)
+
+
+def joint_loss(ner_logits: torch.Tensor, relation_logits: torch.Tensor,
+               ner_labels: torch.Tensor, relation_labels: torch.Tensor,
+               ner_weight: float, relation_weight: float) -> torch.Tensor:
+    """``w_ner * CE_ner + w_rel * CE_rel``, ignoring padding (-100); a head with no labelled
+    word in the batch contributes zero."""
+    total = ner_logits.new_zeros(())
+    for logits, labels, weight in ((ner_logits, ner_labels, ner_weight),
+                                   (relation_logits, relation_labels, relation_weight)):
+        if weight > 0 and (labels != -100).any():
+            loss = nn.functional.cross_entropy(logits.float().flatten(0, 1), labels.flatten(),
+                                               ignore_index=-100)
+            total = total + weight * loss
+    return total

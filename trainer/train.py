@@ -1,0 +1,293 @@
+"""``train()``: the training loop (AdamW, warm-up + linear decay, clipping, early stopping on dev)
+and the ``python -m trainer train`` command."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import time
+from collections.abc import Callable, Sequence
+from contextlib import nullcontext
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+from tqdm import tqdm
+
+from converters.document import Document
+from trainer.checkpoint import Loaded, build_model, load_checkpoint, new_encoder, save_checkpoint
+from trainer.config import TrainingConfig
+from trainer.errors import TrainerError
+from trainer.examples import (format_representability, label_maps_for, representability,
+                              training_examples)
+from trainer.features import Example, collate
+from trainer.model import JointModel, joint_loss
+from trainer.predict import Predictor, resolve_device
+from trainer.tagging import LabelMaps
+from trainer.tracks import evaluate_tracks, selection_score, summary
+
+Progress = Callable[[str, dict], None]
+SORT_POOL_BATCHES = 50
+"""Batches are cut from pools of this many batches sorted by length: little padding, still random."""
+
+
+@dataclass
+class TrainResult:
+    checkpoint_dir: Path
+    metrics: dict
+    device: str
+
+
+def seed_everything(seed: int) -> None:
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+
+
+def autocast_for(device: torch.device, precision: str):
+    """bf16 (or fp16) autocast on CUDA; fp32 on CPU unless bf16 is asked for explicitly."""
+    if precision == "fp32" or (precision == "auto" and device.type != "cuda"):
+        return nullcontext()
+    if precision == "fp16" or (precision == "auto" and not torch.cuda.is_bf16_supported()):
+        return torch.autocast(device.type, dtype=torch.float16)
+    return torch.autocast(device.type, dtype=torch.bfloat16)
+
+
+def make_batches(examples: Sequence[Example], batch_size: int, rng: random.Random
+                 ) -> list[list[int]]:
+    order = list(range(len(examples)))
+    rng.shuffle(order)
+    pool = batch_size * SORT_POOL_BATCHES
+    batches = []
+    for begin in range(0, len(order), pool):
+        chunk = sorted(order[begin:begin + pool], key=lambda i: len(examples[i].input_ids))
+        batches.extend(chunk[i:i + batch_size] for i in range(0, len(chunk), batch_size))
+    rng.shuffle(batches)
+    return batches
+
+
+def optimizer_for(model: JointModel, config: TrainingConfig) -> torch.optim.Optimizer:
+    decay, no_decay = [], []
+    for name, parameter in model.named_parameters():
+        if parameter.requires_grad:
+            (no_decay if parameter.ndim < 2 or "LayerNorm" in name else decay).append(parameter)
+    return torch.optim.AdamW([{"params": decay, "weight_decay": config.weight_decay},
+                              {"params": no_decay, "weight_decay": 0.0}],
+                             lr=config.learning_rate)
+
+
+def _initial_model(config: TrainingConfig, train_docs: Sequence[Document],
+                   init_from: Path | None, device: torch.device) -> tuple[JointModel, object, LabelMaps]:
+    if init_from is not None:
+        loaded = load_checkpoint(init_from, device)
+        wanted = label_maps_for(train_docs)
+        unknown = sorted((set(wanted.entity_types) - set(loaded.labels.entity_types))
+                         | (set(wanted.relation_types) - set(loaded.labels.relation_types)))
+        if unknown:
+            raise TrainerError("E131", f"the training data uses types {unknown} that the model "
+                                       f"to continue from does not know", path=init_from,
+                               hint="train a new model (no --init-from) for a new label set")
+        model = loaded.model
+        model.dropout.p = config.dropout
+        return model, loaded.tokenizer, loaded.labels
+    from transformers import AutoTokenizer
+
+    from trainer.encoder import resolve_encoder
+
+    encoder_dir = resolve_encoder(config.encoder)
+    tokenizer = AutoTokenizer.from_pretrained(encoder_dir)
+    labels = label_maps_for(train_docs)
+    model = build_model(new_encoder(encoder_dir), tokenizer, labels, config.dropout)
+    return model.to(device), tokenizer, labels
+
+
+def train(config: TrainingConfig, train_docs: Sequence[Document], dev_docs: Sequence[Document],
+          init_from: Path | None = None, output_dir: Path | None = None,
+          progress: Progress | None = None) -> TrainResult:
+    """Train, keep the best checkpoint on dev (or the last one without dev) in ``output_dir``."""
+    if output_dir is None:
+        raise TrainerError("E132", "train() needs an output_dir for the checkpoint",
+                           hint="pass output_dir=Path(...)")
+    if not any(document.entities for document in train_docs):
+        raise TrainerError("E130", f"no entities in the {len(train_docs)} training documents",
+                           hint="annotate some documents or check the collection path")
+    seed_everything(config.seed)
+    if config.threads:
+        torch.set_num_threads(config.threads)
+    device = resolve_device(config.device)
+    model, tokenizer, labels = _initial_model(config, train_docs, init_from, device)
+    if config.freeze_word_embeddings:
+        model.freeze_word_embeddings()
+    rng = random.Random(config.seed)
+    examples = training_examples(train_docs, tokenizer, labels, config, rng)
+    if not examples:
+        raise TrainerError("E130", "the training documents hold no sentences",
+                           hint="check that the .txt files are not empty")
+    batches_per_epoch = -(-len(examples) // config.batch_size)
+    total_steps = config.epochs * batches_per_epoch
+    if config.max_steps:
+        total_steps = min(total_steps, config.max_steps)
+    optimizer = optimizer_for(model, config)
+    from transformers import get_linear_schedule_with_warmup
+    scheduler = get_linear_schedule_with_warmup(optimizer, int(config.warmup_ratio * total_steps),
+                                                total_steps)
+    state = _RunState(config, model, tokenizer, labels, device, dev_docs, Path(output_dir),
+                      progress, {"examples": len(examples), "total_steps": total_steps})
+    step, started = 0, time.monotonic()
+    bar = tqdm(total=total_steps, desc="training", unit="step", dynamic_ncols=True)
+    for epoch in range(1, config.epochs + 1):
+        epoch_started, losses = time.monotonic(), []
+        model.train()
+        for indexes in make_batches(examples, config.batch_size, rng):
+            batch = {k: v.to(device) for k, v in collate([examples[i] for i in indexes],
+                                                         state.pad_id).items()}
+            with autocast_for(device, config.precision):
+                ner, relation = model(batch["input_ids"], batch["attention_mask"],
+                                      batch["word_positions"])
+            loss = joint_loss(ner, relation, batch["ner_labels"], batch["relation_labels"],
+                              config.ner_loss_weight, config.relation_loss_weight)
+            loss.backward()
+            if config.max_grad_norm:
+                torch.nn.utils.clip_grad_norm_(model.parameters(), config.max_grad_norm)
+            optimizer.step()
+            scheduler.step()
+            optimizer.zero_grad(set_to_none=True)
+            step += 1
+            losses.append(loss.item())
+            elapsed = time.monotonic() - started
+            info = {"epoch": epoch, "step": step, "total": total_steps, "loss": losses[-1],
+                    "eta": elapsed / step * (total_steps - step)}
+            bar.update(1)
+            bar.set_postfix(epoch=epoch, loss=f"{np.mean(losses[-50:]):.4f}")
+            if progress:
+                progress("train", info)
+            if config.eval_every_steps and step % config.eval_every_steps == 0:
+                state.checkpoint(epoch, step, float(np.mean(losses)))
+            if step >= total_steps or state.stop:
+                break
+        state.record_epoch(epoch, time.monotonic() - epoch_started, float(np.mean(losses)))
+        if not (config.eval_every_steps and step % config.eval_every_steps == 0):
+            state.checkpoint(epoch, step, float(np.mean(losses)))
+        if step >= total_steps or state.stop:
+            break
+    bar.close()
+    return TrainResult(Path(output_dir), state.best_metrics, str(device))
+
+
+class _RunState:
+    """Evaluation, best-checkpoint keeping and early stopping of one run."""
+
+    def __init__(self, config: TrainingConfig, model: JointModel, tokenizer, labels: LabelMaps,
+                 device: torch.device, dev_docs: Sequence[Document], output_dir: Path,
+                 progress: Progress | None, facts: dict):
+        self.config, self.model, self.tokenizer, self.labels = config, model, tokenizer, labels
+        self.device, self.output_dir, self.progress = device, output_dir, progress
+        self.dev_docs = list(dev_docs)[:config.eval_max_docs or None]
+        self.pad_id = tokenizer.pad_token_id
+        self.best_score = -1.0
+        self.best_metrics: dict = {}
+        self.bad_evaluations = 0
+        self.stop = False
+        self.facts = dict(facts, device=str(device), epoch_seconds=[], train_loss=[])
+
+    def record_epoch(self, epoch: int, seconds: float, loss: float) -> None:
+        self.facts["epoch_seconds"].append(round(seconds, 1))
+        self.facts["train_loss"].append(round(loss, 5))
+        if self.progress:
+            self.progress("epoch", {"epoch": epoch, "seconds": seconds, "loss": loss})
+
+    def checkpoint(self, epoch: int, step: int, loss: float) -> None:
+        metrics = dict(self.facts, epoch=epoch, step=step, loss=loss)
+        if not self.dev_docs:
+            self._save(metrics)
+            return
+        if self.progress:
+            self.progress("evaluate", {"epoch": epoch, "step": step,
+                                       "documents": len(self.dev_docs)})
+        predictor = Predictor(Loaded(self.model, self.tokenizer, self.labels, self.config, {}, ""),
+                              self.device)
+        tracks = evaluate_tracks(predictor, self.dev_docs)
+        self.model.train()
+        score = selection_score(tracks)
+        metrics.update(dev=tracks, dev_documents=len(self.dev_docs), selection_score=score)
+        tqdm.write(f"step {step} (epoch {epoch}): dev {summary(tracks)}")
+        if score > self.best_score:
+            self.best_score, self.bad_evaluations = score, 0
+            self._save(metrics)
+        else:
+            self.bad_evaluations += 1
+            self.stop = bool(self.config.patience) and self.bad_evaluations >= self.config.patience
+        if self.progress:
+            self.progress("evaluated", {"epoch": epoch, "step": step, "score": score,
+                                        "best": self.best_score})
+
+    def _save(self, metrics: dict) -> None:
+        save_checkpoint(self.output_dir, self.model, self.tokenizer, self.labels, self.config,
+                        metrics)
+        self.best_metrics = metrics
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--config", help="JSON file of training options (flags override it)")
+    parser.add_argument("--data", default="../shared/data/rurebus/train",
+                        help="brat collection (directory or .zip) holding the documents")
+    parser.add_argument("--splits", help="JSON file mapping split names to document-name lists; "
+                                         "without it every document trains and none evaluates")
+    parser.add_argument("--train-split", default="train", help="split to train on")
+    parser.add_argument("--dev-split", default="dev", help="split for early stopping ('' for none)")
+    parser.add_argument("--init-from", type=Path, help="checkpoint to continue training from")
+    parser.add_argument("--output", type=Path, required=True, help="checkpoint directory to write")
+    TrainingConfig.add_arguments(parser)
+
+
+def load_splits(data: Path, splits_file: Path | None, train_split: str, dev_split: str
+                ) -> tuple[list[Document], list[Document]]:
+    from converters.brat import read_collection
+    from converters.errors import ConversionError
+
+    try:
+        documents = read_collection(data).documents
+    except ConversionError as error:
+        raise TrainerError("E133", f"cannot read the training collection: {error}", path=data,
+                           hint="give --data a brat directory or .zip") from None
+    if not documents:
+        raise TrainerError("E133", "the training collection holds no documents", path=data,
+                           hint="give --data a folder with .txt/.ann pairs")
+    if splits_file is None:
+        return documents, []
+    try:
+        splits = json.loads(Path(splits_file).read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as error:
+        raise TrainerError("E134", f"cannot read splits: {error}", path=splits_file,
+                           hint="a JSON object such as {\"train\": [names], \"dev\": [names]}") from None
+    by_name = {document.name: document for document in documents}
+    chosen = []
+    for split in (train_split, dev_split):
+        if not split:
+            chosen.append([])
+            continue
+        if split not in splits:
+            raise TrainerError("E134", f"no split named {split!r}; found {sorted(splits)}",
+                               path=splits_file, hint="use --train-split/--dev-split")
+        missing = [name for name in splits[split] if name not in by_name]
+        if missing:
+            raise TrainerError("E134", f"split {split!r} names {len(missing)} documents not in "
+                                       f"{data}, e.g. {missing[0]!r}", path=splits_file,
+                               hint="point --data at the collection the splits were made for")
+        chosen.append([by_name[name] for name in splits[split]])
+    return chosen[0], chosen[1]
+
+
+def run_command(args: argparse.Namespace) -> int:
+    config = TrainingConfig.from_args(args)
+    train_docs, dev_docs = load_splits(Path(args.data), args.splits and Path(args.splits),
+                                       args.train_split, args.dev_split)
+    print(f"{len(train_docs)} training and {len(dev_docs)} dev documents; "
+          f"{format_representability(representability(train_docs))}", flush=True)
+    result = train(config, train_docs, dev_docs, args.init_from, args.output)
+    print(f"checkpoint: {result.checkpoint_dir} (device {result.device})")
+    if "dev" in result.metrics:
+        print(f"best dev: {summary(result.metrics['dev'])}")
+    return 0
