@@ -91,7 +91,8 @@ def format_scores(scores: dict, title: str | None = None) -> str:
     """A plain-text table: one block per track, overall first, then each type with its counts."""
     lines = [title] if title else []
     for track, result in scores.items():
-        lines.append(f"{track:<12} {'P':>7} {'R':>7} {'F1':>7} {'TP':>6} {'FP':>6} {'FN':>6}")
+        lines.append(track)
+        lines.append(f"  {'type':<10} {'P':>7} {'R':>7} {'F1':>7} {'TP':>6} {'FP':>6} {'FN':>6}")
         per_type = result["per_type"].values()
         totals = [sum(row[count] for row in per_type) for count in ("tp", "fp", "fn")]
         lines.append(_row("overall", result, totals))

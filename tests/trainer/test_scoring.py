@@ -110,7 +110,7 @@ def test_text_table_lists_overall_and_each_type():
     gold = {"a": doc("a", GOLD_ENTITIES, [Relation("R1", "GOL", "T1", "T2")])}
     table = format_scores(score_documents(gold, {}), "1 gold documents")
     assert "overall" in table and "GOL" in table and "SOC" in table
-    assert table.splitlines()[2].split() == ["overall", "0.0000", "0.0000", "0.0000", "0", "0", "4"]
+    assert table.splitlines()[3].split() == ["overall", "0.0000", "0.0000", "0.0000", "0", "0", "4"]
 
 
 def run_trainer(*args: str) -> subprocess.CompletedProcess:

@@ -1,0 +1,152 @@
+"""``python -m trainer evaluate``: a model over a gold brat collection, scored on the three tracks.
+
+Tracks (as in RuREBus-2020): ``ner`` — entities predicted from raw text; ``relations`` —
+relations predicted over the gold entities; ``end_to_end`` — relations predicted from raw text,
+counted only when both predicted arguments match gold entities exactly. Each is scored with the
+official rules (:mod:`trainer.scoring`). The report is ``report.json`` (the full results),
+``report.txt`` (a readable table) and ``per_type_f1.png`` (a bar chart of per-type F1).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from converters.document import Document
+from converters.files import atomic_write_text
+from trainer.errors import TrainerError
+from trainer.scoring import format_scores, read_gold, score_documents
+
+TRACKS = {"ner": "NER", "relations": "relations (gold entities)", "end_to_end": "end-to-end"}
+REPORT_FILES = ("report.json", "report.txt", "per_type_f1.png")
+DOCUMENTS_PER_STEP = 8
+"""Documents per ``predict`` call: big enough for full batches, small enough for a live progress bar."""
+
+
+def evaluate_tracks(predictor, gold: dict[str, Document],
+                    progress: Callable[[str, int], None] | None = None) -> dict:
+    """Run ``predictor`` (a :class:`trainer.predict.Predictor`) over ``gold`` for the three tracks.
+
+    ``progress(track, documents_done)`` is called after each step. Returns ``{"tracks": {ner,
+    relations, end_to_end}, "seconds": {...}}``, each track in the shape of ``score_documents``.
+    """
+    documents = list(gold.values())
+    started = time.perf_counter()
+    raw = _in_steps(documents, lambda chunk: predictor.predict([d.text for d in chunk],
+                                                               names=[d.name for d in chunk]),
+                    lambda done: progress and progress("end_to_end", done))
+    end_to_end_seconds = time.perf_counter() - started
+    started = time.perf_counter()
+    with_gold_entities = _in_steps(documents, predictor.predict_relations,
+                                   lambda done: progress and progress("relations", done))
+    relations_seconds = time.perf_counter() - started
+    from_text = score_documents(gold, {doc.name: doc for doc in raw})
+    given_entities = score_documents(gold, {doc.name: doc for doc in with_gold_entities})
+    return {"tracks": {"ner": from_text["ner"], "relations": given_entities["relations"],
+                       "end_to_end": from_text["relations"]},
+            "seconds": {"predict_from_text": round(end_to_end_seconds, 2),
+                        "predict_relations_given_entities": round(relations_seconds, 2)}}
+
+
+def _in_steps(documents: Sequence[Document], run: Callable[[Sequence[Document]], list[Document]],
+              report: Callable[[int], object]) -> list[Document]:
+    results: list[Document] = []
+    for start in range(0, len(documents), DOCUMENTS_PER_STEP):
+        results.extend(run(documents[start:start + DOCUMENTS_PER_STEP]))
+        report(len(results))
+    return results
+
+
+def format_report(results: dict) -> str:
+    """The readable table: a summary line per track, then each track's per-type rows."""
+    tracks = results["tracks"]
+    summary = [f"{'track':<28} {'P':>7} {'R':>7} {'F1':>7}"]
+    summary += [f"{TRACKS[name]:<28} {tracks[name]['precision']:>7.4f} {tracks[name]['recall']:>7.4f} "
+                f"{tracks[name]['f1']:>7.4f}" for name in TRACKS if name in tracks]
+    header = [f"{key}: {value}" for key, value in results.get("meta", {}).items()]
+    details = format_scores({TRACKS[name]: tracks[name] for name in TRACKS if name in tracks})
+    return "\n".join([*header, "", *summary, "", details])
+
+
+def plot_per_type_f1(results: dict, path: Path) -> None:
+    """Entity types (NER) on the left; relation types, gold entities vs end-to-end, on the right."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    tracks = results["tracks"]
+    figure, (left, right) = plt.subplots(1, 2, figsize=(13, 4.5), gridspec_kw={"width_ratios": [2, 3]})
+    ner = tracks.get("ner", {"per_type": {}, "f1": 0.0})
+    _bars(left, {TRACKS["ner"]: ner}, sorted(ner["per_type"]))
+    relation_tracks = {TRACKS[name]: tracks[name] for name in ("relations", "end_to_end") if name in tracks}
+    relation_types = sorted({type_ for track in relation_tracks.values() for type_ in track["per_type"]})
+    _bars(right, relation_tracks, relation_types)
+    left.set_title("entities")
+    right.set_title("relations")
+    figure.suptitle(str(results.get("meta", {}).get("model", "per-type F1")))
+    figure.tight_layout()
+    figure.savefig(path, dpi=110)
+    plt.close(figure)
+
+
+def _bars(axes, tracks: dict[str, dict], types: list[str]) -> None:
+    width = 0.8 / max(len(tracks), 1)
+    for index, (label, track) in enumerate(tracks.items()):
+        positions = [position + (index - (len(tracks) - 1) / 2) * width for position in range(len(types))]
+        values = [track["per_type"].get(type_, {}).get("f1", 0.0) for type_ in types]
+        axes.bar(positions, values, width, label=f"{label} (F1 {track['f1']:.3f})")
+    axes.set_xticks(range(len(types)), types, rotation=45)
+    axes.set_ylim(0, 1)
+    axes.set_ylabel("F1")
+    axes.legend(loc="upper right", fontsize="small")
+
+
+def write_report(results: dict, out_dir: Path) -> dict[str, Path]:
+    """Write ``report.json``, ``report.txt`` and ``per_type_f1.png`` into ``out_dir``."""
+    if "tracks" not in results or not results["tracks"]:
+        raise TrainerError("E210", "expected results with a non-empty 'tracks' mapping, found "
+                                   f"keys {sorted(results)}", hint="build them with evaluate_tracks()")
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    paths = {name: out_dir / name for name in REPORT_FILES}
+    atomic_write_text(paths["report.json"], json.dumps(results, indent=2, ensure_ascii=False) + "\n")
+    atomic_write_text(paths["report.txt"], format_report(results) + "\n")
+    plot_per_type_f1(results, paths["per_type_f1.png"])
+    return paths
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("gold", type=Path, metavar="GOLD", help="brat gold collection (directory or .zip)")
+    parser.add_argument("--model", required=True, type=Path, help="checkpoint directory")
+    parser.add_argument("-o", "--out", required=True, type=Path, help="directory for the report files")
+    parser.add_argument("--device", default="auto", help="'auto', 'cpu' or 'cuda' (default: auto)")
+    parser.add_argument("--batch-size", type=int, default=64, help="sentences per forward pass")
+    parser.add_argument("--bf16", action="store_true", help="bf16 autocast at inference")
+
+
+def run_command(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from trainer.predict import Predictor
+
+    gold = read_gold(args.gold)
+    predictor = Predictor.load(args.model, device=args.device, batch_size=args.batch_size, bf16=args.bf16)
+    bars = {track: tqdm(total=len(gold), desc=f"predict ({TRACKS[track]})", unit="doc")
+            for track in ("end_to_end", "relations")}
+
+    def progress(track: str, done: int) -> None:
+        bars[track].update(done - bars[track].n)
+
+    results = evaluate_tracks(predictor, gold, progress)
+    for bar in bars.values():
+        bar.close()
+    results["meta"] = {"model": str(args.model), "version": predictor.version, "gold": str(args.gold),
+                       "documents": len(gold), "device": str(predictor.device), "bf16": args.bf16}
+    paths = write_report(results, args.out)
+    print(format_report(results))
+    print("written: " + ", ".join(str(path) for path in paths.values()))
+    return 0
