@@ -14,7 +14,7 @@ from pathlib import Path, PurePosixPath
 from converters.annotation_conf import AnnotationConf, parse_annotation_conf
 from converters.brat_ann import format_ann, parse_ann
 from converters.document import Document
-from converters.errors import MISSING_FILE, ConversionError
+from converters.errors import DUPLICATE_DOCUMENT, MISSING_FILE, ConversionError
 from converters.files import atomic_directory, decode_utf8, safe_relative_name
 
 __all__ = ["Collection", "format_ann", "parse_ann", "read_collection", "write_collection"]
@@ -82,7 +82,7 @@ def write_collection(
             target.parent.mkdir(parents=True, exist_ok=True)
             txt_path = target.with_name(target.name + ".txt")
             if txt_path.exists():
-                raise ConversionError(MISSING_FILE, f"two documents are both named '{doc.name}'",
+                raise ConversionError(DUPLICATE_DOCUMENT, f"two documents are both named '{doc.name}'",
                                       out_dir, hint="document names must be unique")
             txt_path.write_bytes(doc.text.encode("utf-8"))
             target.with_name(target.name + ".ann").write_bytes(ann.encode("utf-8"))

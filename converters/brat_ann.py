@@ -17,7 +17,7 @@ from converters.document import (
 )
 from converters.errors import (
     DUPLICATE_ID, MALFORMED_LINE, OFFSETS_OUTSIDE_TEXT, SPAN_TEXT_MISMATCH, TRUNCATED_LINE,
-    UNKNOWN_ID, UNWRITABLE_SPAN, ConversionError,
+    UNKNOWN_ID, ConversionError,
 )
 
 OFFSETS = re.compile(r"\d+ \d+(?:;\d+ \d+)*")
@@ -266,7 +266,11 @@ def _dangling(annotation: object, existing: set[str], path: str | Path | None,
 
 
 def format_ann(doc: Document) -> str:
-    """The .ann text of a document: T, E, R, A, N, #, * lines, each kind in list order."""
+    """The .ann text of a document: T, E, R, A, N, #, * lines, each kind in list order.
+
+    brat cannot store a line break inside a span, so spans are cut at line breaks into fragments
+    (what brat's own editor does with such a selection).
+    """
     lines = [_format_entity(doc, entity) for entity in doc.entities]
     lines += [f"{event.id}\t{event.type}:{event.trigger}"
               + "".join(f" {role}:{target}" for role, target in event.arguments)
@@ -285,14 +289,9 @@ def format_ann(doc: Document) -> str:
 
 
 def _format_entity(doc: Document, entity: Entity) -> str:
-    fragments = span_text(doc.text, entity.spans)
-    if any(line_break in fragments for line_break in LINE_BREAKS):
-        raise ConversionError(
-            UNWRITABLE_SPAN, f"entity {entity.id} ({entity.type}) at {entity.start}-{entity.end} "
-            f"spans a line break: '{fragments[:60]}'", doc.name,
-            hint="split it into fragments with converters.brat_ann.split_at_line_breaks")
-    offsets = ";".join(f"{span.start} {span.end}" for span in entity.spans)
-    return f"{entity.id}\t{entity.type} {offsets}\t{fragments}"
+    spans = split_at_line_breaks(doc.text, entity.spans)
+    offsets = ";".join(f"{span.start} {span.end}" for span in spans)
+    return f"{entity.id}\t{entity.type} {offsets}\t{span_text(doc.text, spans)}"
 
 
 def split_at_line_breaks(text: str, spans: tuple[Span, ...]) -> tuple[Span, ...]:

@@ -1,0 +1,93 @@
+"""Label Studio labeling configs: read the names a task needs, and build one for brat types."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ElementTree
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from converters.errors import BAD_LABEL_CONFIG, ConversionError
+
+FRAGMENT_RELATION = "fragment"
+"""Relation label that links the fragments of one discontinuous entity, each to the next.
+
+Label Studio has no discontinuous region, so an entity with several fragments becomes one
+region per fragment, all with the entity's label, chained by relations with this label.
+"""
+
+PALETTE = ("#f94144", "#577590", "#f9c74f", "#43aa8b", "#f3722c", "#90be6d", "#277da1",
+           "#f8961e", "#9b5de5", "#00bbf9", "#e07a5f", "#3d405b")
+"""Distinct label colours; they repeat after twelve types."""
+
+
+@dataclass
+class LabelConfig:
+    """What converting to and from Label Studio results needs from a labeling config."""
+
+    from_name: str
+    to_name: str
+    entity_labels: list[str] = field(default_factory=list)
+    relation_labels: list[str] = field(default_factory=list)
+    text_key: str = "text"
+    """The task ``data`` key the ``<Text>`` tag shows (its ``value`` without ``$``)."""
+
+    @property
+    def has_fragments(self) -> bool:
+        return FRAGMENT_RELATION in self.relation_labels
+
+
+def parse_label_config(xml: str) -> LabelConfig:
+    """The first ``<Labels>`` that points at a ``<Text>``, and the ``<Relation>`` values (C020)."""
+    try:
+        root = ElementTree.fromstring(xml)
+    except ElementTree.ParseError as error:
+        raise ConversionError(BAD_LABEL_CONFIG, f"labeling config is not XML: {error}",
+                              hint="check the config in the project's Labeling Interface") from None
+    texts = {element.get("name"): element for element in root.iter("Text")}
+    if not texts:
+        raise ConversionError(BAD_LABEL_CONFIG, "labeling config has no <Text> tag",
+                              hint='add <Text name="text" value="$text"/>')
+    labels = next((element for element in root.iter("Labels")
+                   if element.get("toName") in texts), None)
+    if labels is None:
+        raise ConversionError(
+            BAD_LABEL_CONFIG, "labeling config has no <Labels> tag whose toName is a <Text> tag "
+            f"(Text names: {', '.join(sorted(str(name) for name in texts))})",
+            hint='add <Labels name="label" toName="text"> with one <Label value="..."/> per type')
+    to_name = labels.get("toName", "")
+    text_key = (texts[to_name].get("value") or "$text").lstrip("$")
+    return LabelConfig(
+        from_name=labels.get("name", ""),
+        to_name=to_name,
+        entity_labels=[label.get("value", "") for label in labels.iter("Label")],
+        relation_labels=[relation.get("value", "") for relation in root.iter("Relation")],
+        text_key=text_key,
+    )
+
+
+def build_label_config(
+    entity_types: Iterable[str], relation_types: Iterable[str], fragments: bool = False,
+) -> str:
+    """A config with ``<Relations>``, ``<Labels name="label">`` and ``<Text name="text">``.
+
+    ``fragments`` adds the ``fragment`` relation label that discontinuous entities need.
+    """
+    relation_labels = list(dict.fromkeys(relation_types))
+    if FRAGMENT_RELATION in relation_labels:
+        raise ConversionError(
+            BAD_LABEL_CONFIG, f"relation type '{FRAGMENT_RELATION}' is reserved for the fragments "
+            "of discontinuous entities", hint="rename that relation type in the brat collection")
+    if fragments:
+        relation_labels.append(FRAGMENT_RELATION)
+    view = ElementTree.Element("View")
+    if relation_labels:
+        relations = ElementTree.SubElement(view, "Relations")
+        for label in relation_labels:
+            ElementTree.SubElement(relations, "Relation", value=label)
+    labels = ElementTree.SubElement(view, "Labels", name="label", toName="text")
+    for index, entity_type in enumerate(dict.fromkeys(entity_types)):
+        ElementTree.SubElement(labels, "Label", value=entity_type,
+                               background=PALETTE[index % len(PALETTE)])
+    ElementTree.SubElement(view, "Text", name="text", value="$text")
+    ElementTree.indent(view)
+    return ElementTree.tostring(view, encoding="unicode") + "\n"

@@ -1,0 +1,169 @@
+"""Label Studio JSON export → documents, choosing which annotation of each task to keep.
+
+``choose``:
+
+* ``latest`` (the default): the most recently updated annotation that was not cancelled;
+* ``ground-truth``: the annotation marked as ground truth (the latest such one);
+* ``per-annotator``: every annotator's latest annotation, as ``<annotator>/<document name>``,
+  so writing the documents gives one folder per annotator.
+
+Cancelled ("skipped") annotations are never used. A task without a usable annotation falls
+back to its latest prediction only with ``use_predictions``; otherwise it is left out and
+listed in ``Collection.skipped`` with code C023.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from converters.brat import Collection
+from converters.brat_ann import format_ann, parse_ann
+from converters.document import Document
+from converters.errors import BAD_EXPORT, NO_ANNOTATION, ConversionError
+from converters.files import decode_utf8
+from converters.ls_read import result_to_document
+from converters.ls_write import BRAT_DATA_KEY, NAME_DATA_KEY
+
+CHOICES = ("latest", "ground-truth", "per-annotator")
+PREDICTIONS_FOLDER = "predictions"
+"""Per-annotator output folder for tasks that fell back to a prediction."""
+
+
+def read_export(
+    source: str | Path | list, choose: str = "latest", use_predictions: bool = False,
+    text_key: str = "text",
+) -> list[Document]:
+    """Documents of an export (a path or the parsed list); raises at the first bad result."""
+    return load_export(source, choose, use_predictions, strict=True, text_key=text_key).documents
+
+
+def load_export(
+    source: str | Path | list, choose: str = "latest", use_predictions: bool = False,
+    strict: bool = True, text_key: str = "text",
+) -> Collection:
+    """Like ``read_export``, but lenient mode skips bad results and lists them in ``skipped``."""
+    if choose not in CHOICES:
+        raise ValueError(f"choose must be one of {CHOICES}, not {choose!r}")
+    where = "export" if isinstance(source, list) else str(source)
+    tasks = source if isinstance(source, list) else _load_tasks(Path(source))
+    documents: list[Document] = []
+    skipped: list[ConversionError] = []
+    for index, task in enumerate(tasks):
+        try:
+            chosen = _chosen(task, index, where, choose, use_predictions, text_key)
+            if not chosen:
+                skipped.append(ConversionError(
+                    NO_ANNOTATION, f"task {_task_id(task, index)} has no {choose} annotation "
+                    "that was not cancelled; left out", where,
+                    hint="annotate it, or pass --predictions to fall back to its prediction"))
+            for folder, kind, item in chosen:
+                documents.append(_document(task, index, where, folder, kind, item, text_key,
+                                           None if strict else skipped))
+        except ConversionError as error:
+            if strict:
+                raise
+            skipped.append(error)
+    return Collection(documents, None, skipped)
+
+
+def _task_id(task: object, index: int) -> object:
+    return task.get("id", f"#{index}") if isinstance(task, dict) else f"#{index}"
+
+
+def _chosen(task: object, index: int, where: str, choose: str, use_predictions: bool,
+            text_key: str) -> list[tuple[str, str, dict]]:
+    """(name prefix, "annotation" or "prediction", item) for each document the task gives."""
+    data = task.get("data") if isinstance(task, dict) else None
+    if not isinstance(data, dict) or not isinstance(data.get(text_key), str):
+        raise ConversionError(
+            BAD_EXPORT, f"task {_task_id(task, index)} has no data.{text_key} text", where,
+            hint="export the project as JSON; pass --text-key if the <Text> tag uses another key")
+    annotations = [annotation for annotation in task.get("annotations") or []
+                   if isinstance(annotation, dict) and not annotation.get("was_cancelled")]
+    chosen: list[tuple[str, str, dict]] = []
+    if choose == "latest" and annotations:
+        chosen = [("", "annotation", _latest(annotations))]
+    elif choose == "ground-truth":
+        truths = [annotation for annotation in annotations if annotation.get("ground_truth")]
+        chosen = [("", "annotation", _latest(truths))] if truths else []
+    elif choose == "per-annotator":
+        by_annotator: dict[str, list[dict]] = {}
+        for annotation in annotations:
+            by_annotator.setdefault(_annotator(annotation), []).append(annotation)
+        chosen = [(f"{annotator}/", "annotation", _latest(items))
+                  for annotator, items in sorted(by_annotator.items())]
+    predictions = [item for item in task.get("predictions") or [] if isinstance(item, dict)]
+    if not chosen and use_predictions and predictions:
+        folder = f"{PREDICTIONS_FOLDER}/" if choose == "per-annotator" else ""
+        chosen = [(folder, "prediction", _latest(predictions))]
+    return chosen
+
+
+def _latest(items: list[dict]) -> dict:
+    return max(items, key=lambda item: (str(item.get("updated_at") or item.get("created_at") or ""),
+                                        item.get("id") if isinstance(item.get("id"), int) else 0))
+
+
+def _annotator(annotation: dict) -> str:
+    """A folder name for the annotator: the e-mail when the export has it, else ``user-<id>``."""
+    completed_by = annotation.get("completed_by")
+    if isinstance(completed_by, dict):
+        name = completed_by.get("email") or f"user-{completed_by.get('id')}"
+    else:
+        name = f"user-{completed_by}"
+    return str(name).replace("/", "_").replace("\\", "_")
+
+
+def _document(task: dict, index: int, where: str, folder: str, kind: str, item: dict,
+              text_key: str, errors: list[ConversionError] | None) -> Document:
+    data = task["data"]
+    task_id = _task_id(task, index)
+    name = str(data.get(NAME_DATA_KEY) or f"task-{task_id}")
+    location = f"{where}: task {task_id}, {kind} {item.get('id', '-')}"
+    result = item.get("result")
+    if not isinstance(result, list):
+        raise ConversionError(BAD_EXPORT, f"task {task_id}: {kind} has no result list", where,
+                              hint="export the project as JSON")
+    doc = result_to_document(folder + name, data[text_key], result, errors, location)
+    return _with_brat_extras(doc, data.get(BRAT_DATA_KEY) or "", location, errors)
+
+
+def _with_brat_extras(doc: Document, extras: str, where: str,
+                      errors: list[ConversionError] | None) -> Document:
+    """Merge the brat lines kept in ``data["brat"]`` back, validating their references.
+
+    The kept lines come first so that error line numbers are those of ``data["brat"]``; the
+    relations read from Label Studio are renumbered around the kept ids.
+    """
+    if not extras:
+        return doc
+    kept_ids = {line.split("\t", 1)[0] for line in extras.splitlines()}
+    numbers = (f"R{number}" for number in range(1, len(doc.relations) + len(kept_ids) + 2))
+    free = (relation_id for relation_id in numbers if relation_id not in kept_ids)
+    for relation in doc.relations:
+        relation.id = next(free)
+    scores = {entity.id: entity.score for entity in doc.entities}
+    merged, problems = parse_ann(doc.text, extras + format_ann(doc), doc.name,
+                                 f"{where}, data.{BRAT_DATA_KEY}", strict=errors is None)
+    if errors is not None:
+        errors.extend(problems)
+    for entity in merged.entities:
+        entity.score = scores.get(entity.id)
+    return merged
+
+
+def _load_tasks(path: Path) -> list:
+    try:
+        tasks = json.loads(decode_utf8(path.read_bytes(), path))
+    except FileNotFoundError:
+        raise ConversionError(BAD_EXPORT, "export file does not exist", path,
+                              hint="export the project from Label Studio as JSON") from None
+    except json.JSONDecodeError as error:
+        raise ConversionError(BAD_EXPORT, f"not JSON: {error.msg} (column {error.colno})", path,
+                              error.lineno, "export the project as JSON, not JSON_MIN or CSV") from None
+    if not isinstance(tasks, list):
+        raise ConversionError(BAD_EXPORT, f"expected a JSON list of tasks, found a "
+                              f"{type(tasks).__name__}", path,
+                              hint="export the project from Label Studio as JSON")
+    return tasks
