@@ -51,6 +51,8 @@ class ModelCache:
         """Guards ``_loaded``; held only for dictionary updates, never while loading."""
         self._loading: dict[tuple[Path, str], threading.Lock] = {}
         """One lock per version being loaded, so concurrent first requests load it once."""
+        self.load_count = 0
+        """Predictors loaded since start (a model reloaded per request would show here)."""
 
     def current_version(self, project: str) -> ModelVersion | None:
         """The version the project would be served now, without loading anything."""
@@ -72,6 +74,7 @@ class ModelCache:
             if served is None:
                 log.info("loading model %s from %s", version.name, version.path)
                 served = ServedModel(version, self._loader(version.path, self.device))
+                self.load_count += 1
                 with self._lock:
                     self._loaded[key] = served
                     self._loading.pop(key, None)

@@ -1,0 +1,199 @@
+"""The Label Studio ML backend and brat tagger: a Flask app answering Label Studio's calls.
+
+Protocol (../shared/docs/label-studio-protocol.md): /health and /setup are cheap and load no
+model; /predict loads the project's current model once and keeps it; /webhook only counts and
+enqueues, so it answers within Label Studio's 1 s. Bad input is answered 4xx with a coded message.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, jsonify, request
+from werkzeug.exceptions import HTTPException
+
+from backend import training
+from backend.auth import install_basic_auth
+from backend.brat_tagger import decode_body, document_to_tagger_json
+from backend.errors import (
+    BAD_LABEL_CONFIG, BAD_PROJECT, MALFORMED_JSON, MISSING_FIELD, NO_MODEL, BackendError,
+)
+from backend.models import ModelCache, ServedModel
+from backend.prediction import predict_tasks
+from backend.settings import Settings
+from converters.errors import ConversionError
+from converters.labelstudio import LabelConfig, parse_label_config
+from trainer.registry import DEFAULT_PROJECT, ModelRegistry, RegistryError, project_key
+
+log = logging.getLogger(__name__)
+
+MAX_BODY_BYTES = 256 * 1024 * 1024
+"""Largest request accepted: a "Retrieve Predictions" batch carries every task's full text."""
+NO_MODEL_VERSION = "no-model"
+"""``model_version`` reported by /setup while neither a version nor DEFAULT_MODEL exists."""
+ANNOTATION_ACTIONS = frozenset({"ANNOTATION_CREATED", "ANNOTATION_UPDATED"})
+
+
+def json_object(required: tuple[str, ...] = ()) -> dict:
+    """The request body as a JSON object holding ``required`` fields, else a 400 naming the problem."""
+    payload = request.get_json(force=True, silent=True)
+    if not isinstance(payload, dict):
+        found = "an empty body" if not request.get_data() else (
+            "invalid JSON" if payload is None else f"a JSON {type(payload).__name__}")
+        raise BackendError(400, MALFORMED_JSON, f"{request.path}: expected a JSON object, found {found}",
+                           "send Content-Type: application/json with an object body")
+    missing = [name for name in required if payload.get(name) is None]
+    if missing:
+        raise BackendError(400, MISSING_FIELD, f"{request.path}: expected field(s) {', '.join(missing)}, "
+                           "found none", "Label Studio sends them; check the caller")
+    return payload
+
+
+def request_project(raw: object) -> str:
+    try:
+        return project_key(raw)
+    except RegistryError as error:
+        raise BackendError(400, BAD_PROJECT, f"{request.path}: {error.message}", error.hint) from error
+
+
+def label_config(xml: object) -> LabelConfig:
+    if not isinstance(xml, str):
+        raise BackendError(400, MISSING_FIELD, f"{request.path}: expected label_config as an XML string, "
+                           f"found {type(xml).__name__}")
+    try:
+        return parse_label_config(xml)
+    except ConversionError as error:
+        raise BackendError(400, BAD_LABEL_CONFIG, f"{request.path}: {error}",
+                           "the labeling config needs <Text> and <Labels> tags") from error
+
+
+def webhook_project(payload: dict) -> str:
+    project = payload.get("project")
+    raw = project.get("id") if isinstance(project, dict) else None
+    if raw is None:
+        raise BackendError(400, MISSING_FIELD, f"{payload['action']}: expected project.id, found none",
+                           "Label Studio's project webhooks send the project object")
+    return request_project(raw)
+
+
+def create_app(settings: Settings | None = None) -> Flask:
+    """The WSGI app; ``settings`` default to the environment (see backend/settings.py)."""
+    settings = settings or Settings.from_env()
+    registry = ModelRegistry(settings.model_dir, settings.default_model)
+    models = ModelCache(registry, device=settings.device, capacity=settings.max_loaded_models)
+    app = Flask(__name__)
+    app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
+    app.config["REDIS_URL"] = settings.redis_url
+    app.extensions["model_cache"] = models
+    install_basic_auth(app, settings)
+    app.register_blueprint(training.training_blueprint)
+
+    def served_model(project: str) -> ServedModel:
+        served = models.get(project)
+        if served is None:
+            raise BackendError(503, NO_MODEL, f"project {project}: expected a published model or "
+                               "DEFAULT_MODEL, found neither",
+                               "set DEFAULT_MODEL to a checkpoint from `python -m trainer train`")
+        return served
+
+    @app.get("/health")
+    def health():
+        return jsonify(status="UP", model_class="JointModel")
+
+    @app.post("/setup")
+    def setup():
+        payload = json_object(required=("project",))
+        project = request_project(payload["project"])
+        if payload.get("schema"):
+            label_config(payload["schema"])
+        hostname, token = payload.get("hostname"), payload.get("access_token")
+        if isinstance(hostname, str) and isinstance(token, str) and hostname and token:
+            registry.save_label_studio_connection(project, hostname, token)
+        version = models.current_version(project)
+        return jsonify(model_version=version.name if version else NO_MODEL_VERSION)
+
+    @app.post("/predict")
+    def predict():
+        payload = json_object(required=("tasks", "label_config"))
+        tasks = payload["tasks"]
+        if not isinstance(tasks, list):
+            raise BackendError(400, MISSING_FIELD, f"/predict: expected tasks as a list, found "
+                               f"{type(tasks).__name__}")
+        config = label_config(payload["label_config"])
+        project = request_project(payload.get("project") or DEFAULT_PROJECT)
+        # One reference for the whole answer: a version published meanwhile cannot mix in.
+        served = served_model(project)
+        return jsonify(results=predict_tasks(tasks, config, served), model_version=served.version.name)
+
+    @app.post("/webhook")
+    def webhook():
+        payload = json_object(required=("action",))
+        action = payload["action"]
+        if action == "START_TRAINING":
+            project = webhook_project(payload)
+            connection = registry.label_studio_connection(project) or {}
+            outcome = training.enqueue_training(
+                settings.redis_url, project, connection.get("hostname"), connection.get("access_token"),
+                reason="START_TRAINING")
+            return jsonify(action=action, **_enqueue_status(outcome))
+        if action in ANNOTATION_ACTIONS:
+            project = webhook_project(payload)
+            every_n = payload["project"].get("min_annotations_to_start_training")
+            connection = registry.label_studio_connection(project) or {}
+            outcome = training.record_annotation_event(
+                settings.redis_url, project, every_n if isinstance(every_n, int) else 0,
+                connection.get("hostname"), connection.get("access_token"))
+            return jsonify(action=action, **(_enqueue_status(outcome) if outcome else {"status": "received"}))
+        return jsonify(action=action, status="ignored")
+
+    @app.get("/versions")
+    def versions():
+        raw = request.args.get("project")
+        projects = [request_project(raw)] if raw else registry.projects()
+        listed = [version for project in projects for version in registry.versions(project)]
+        default = registry.default_version()
+        if default is not None:
+            listed.append(default)
+        current = registry.current(projects[0]) if raw else default
+        return jsonify(
+            versions=[version.name for version in listed],
+            current=current.name if current else None,
+            details=[{"name": v.name, "project": v.project, "promoted": v.promoted,
+                      "created_at": v.created_at, "metrics": v.metrics} for v in listed],
+        )
+
+    @app.post("/brat/tag")
+    def brat_tag():
+        text = decode_body(request.get_data(), request.mimetype_params.get("charset"))
+        project = request_project(request.args.get("project") or DEFAULT_PROJECT)
+        if not text.strip():
+            return jsonify({})
+        served = served_model(project)
+        [doc] = served.predictor.predict([text], names=["brat"])
+        return jsonify(document_to_tagger_json(doc))
+
+    @app.errorhandler(BackendError)
+    def backend_error(error: BackendError):
+        log.info("%s %s -> %d %s", request.method, request.path, error.status, error)
+        headers = {"WWW-Authenticate": 'Basic realm="rurebus-backend"'} if error.status == 401 else {}
+        return jsonify(error.to_json()), error.status, headers
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException):
+        return jsonify(error={"code": f"HTTP{error.code}", "message": error.description}), error.code
+
+    @app.errorhandler(Exception)
+    def unexpected_error(error: Exception):
+        log.exception("%s %s failed", request.method, request.path)
+        return jsonify(error={"code": "B500", "message": f"internal error: {type(error).__name__}: {error}",
+                              "hint": "see the backend log"}), 500
+
+    return app
+
+
+def _enqueue_status(outcome: training.EnqueueResult) -> dict:
+    if outcome.error:
+        return {"status": "error", "error": outcome.error, "job_id": None}
+    # Label Studio records the "job" key of a START_TRAINING answer as the backend's train job.
+    return {"status": "coalesced" if outcome.coalesced else "queued", "job_id": outcome.job_id,
+            "job": outcome.job_id}
