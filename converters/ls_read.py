@@ -1,7 +1,9 @@
 """Label Studio results → ``Document``: regions, fragment chains and relations, validated.
 
 The representation is the one ``converters.ls_write`` produces (see its docstring); regions and
-relations made by hand in Label Studio read the same way.
+relations made by hand in Label Studio read the same way. A region's text is taken from the task
+text at its offsets, never from ``value.text``: Label Studio 1.23 writes line breaks inside
+``value.text`` as ``\\n`` (docs/label-studio-offsets.md).
 """
 
 from __future__ import annotations
@@ -11,9 +13,7 @@ from dataclasses import dataclass, field
 
 from converters.brat_ann import span_text
 from converters.document import Document, Entity, Relation, Span
-from converters.errors import (
-    BAD_RESULT, OFFSETS_OUTSIDE_TEXT, SPAN_TEXT_MISMATCH, UNKNOWN_ID, ConversionError,
-)
+from converters.errors import BAD_RESULT, OFFSETS_OUTSIDE_TEXT, UNKNOWN_ID, ConversionError
 from converters.label_config import FRAGMENT_RELATION
 from converters.offsets import from_label_studio
 
@@ -84,11 +84,6 @@ class _ResultReader:
             raise self.error(OFFSETS_OUTSIDE_TEXT, index, item, f"offsets {start}-{end} are empty "
                              f"or outside the text of {len(self.text)} characters",
                              "the task text changed after annotation")
-        if "text" in value and value["text"] != self.text[start:end]:
-            raise self.error(SPAN_TEXT_MISMATCH, index, item, f"region text {value['text']!r} "
-                             f"differs from the task text at {start}-{end}: "
-                             f"{self.text[start:end]!r}", "offsets drifted; see "
-                             "docs/label-studio-offsets.md")
         score = item.get("score")
         self.regions[region_id] = _Region(region_id, list(labels), Span(start, end),
                                           score if isinstance(score, (int, float)) else None)

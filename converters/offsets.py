@@ -1,10 +1,10 @@
 """The one place where Python string offsets and Label Studio region offsets are converted.
 
-Label Studio's ``value.start``/``value.end`` for a ``<Text>`` region count Unicode code points
-of ``data.text`` (label-studio PR #1559 / label-studio-frontend PR #308 "store code points
-instead of js length"), which is what Python ``str`` indexes count too, and ``\\r\\n`` stays two
-characters in the stored task text. docs/label-studio-offsets.md records what a real Label
-Studio 1.23 stores; if it disagrees, change only this pair.
+Label Studio 1.23 stores ``value.start``/``value.end`` of a ``<Text>`` region as Unicode code
+point indexes into ``data.text`` (an emoji counts 1, ``\r\n`` counts 2), exactly Python ``str``
+indexes, both for regions drawn in its UI and for imported ones; UTF-16 offsets would be
+highlighted wrongly. Measured in docs/label-studio-offsets.md, so the pair is the identity. If a
+later Label Studio changes this, change only this pair.
 """
 
 from __future__ import annotations

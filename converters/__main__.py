@@ -1,0 +1,130 @@
+"""``python -m converters brat2ls|ls2brat``: move a whole project between brat and Label Studio.
+
+Exit status 0 on success (lenient mode included: skipped lines are printed, then summed up in
+the summary), 1 when the conversion failed; errors print as ``path:line: [Cnnn] message (hint)``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from tqdm import tqdm
+
+from converters.annotation_conf import AnnotationConf, format_annotation_conf
+from converters.brat import Collection, read_collection, write_collection
+from converters.document import Document
+from converters.errors import ConversionError
+from converters.files import atomic_write_text
+from converters.labelstudio import (
+    build_label_config, document_to_task, load_export, parse_label_config,
+)
+from converters.ls_export import CHOICES
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    try:
+        summary = args.run(args)
+    except ConversionError as error:
+        print(error, file=sys.stderr)
+        return 1
+    except OSError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    print(summary)
+    return 0
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m converters", description=__doc__)
+    commands = parser.add_subparsers(required=True, metavar="COMMAND")
+
+    to_ls = commands.add_parser("brat2ls", help="brat collection (directory or .zip) → LS tasks")
+    to_ls.add_argument("src", type=Path, help="directory of .txt/.ann (searched recursively) or .zip")
+    to_ls.add_argument("-o", "--output", type=Path, required=True, help="tasks JSON to write")
+    to_ls.add_argument("--as", dest="as_", choices=("annotations", "predictions"),
+                       default="annotations", help="import the brat annotations as (default: %(default)s)")
+    to_ls.add_argument("--config-out", type=Path, help="write the labeling config XML here")
+    to_ls.add_argument("--model-version", default="brat", help="model_version of --as predictions")
+    to_ls.add_argument("--lenient", action="store_true",
+                       help="skip bad lines (listed at the end) instead of stopping at the first")
+    to_ls.set_defaults(run=_brat_to_label_studio)
+
+    to_brat = commands.add_parser("ls2brat", help="Label Studio JSON export → brat collection")
+    to_brat.add_argument("export", type=Path, help="the project's JSON export")
+    to_brat.add_argument("-o", "--output", type=Path, required=True, help="directory to create")
+    to_brat.add_argument("--annotation", choices=CHOICES, default="latest",
+                         help="which annotation of a task to keep (default: %(default)s: the most "
+                         "recently updated one; per-annotator: one folder per annotator)")
+    to_brat.add_argument("--predictions", action="store_true",
+                         help="use a task's latest prediction when it has no usable annotation")
+    to_brat.add_argument("--config", type=Path,
+                         help="labeling config XML; its labels go into annotation.conf")
+    to_brat.add_argument("--text-key", default="text", help="task data key of the text")
+    to_brat.add_argument("--force", action="store_true", help="replace an existing output directory")
+    to_brat.add_argument("--lenient", action="store_true",
+                         help="skip bad results (listed at the end) instead of stopping")
+    to_brat.set_defaults(run=_label_studio_to_brat)
+    return parser
+
+
+def _brat_to_label_studio(args: argparse.Namespace) -> str:
+    collection = read_collection(args.src, strict=not args.lenient)
+    entity_types, relation_types = _types(collection.documents, collection.conf)
+    fragments = any(len(entity.spans) > 1 for doc in collection.documents for entity in doc.entities)
+    config_xml = build_label_config(entity_types, relation_types, fragments=fragments)
+    config = parse_label_config(config_xml)
+    tasks = [document_to_task(doc, config, args.as_, args.model_version)
+             for doc in tqdm(collection.documents, desc="brat2ls", unit="doc", disable=None)]
+    atomic_write_text(args.output, json.dumps(tasks, ensure_ascii=False, indent=1) + "\n")
+    if args.config_out:
+        atomic_write_text(args.config_out, config_xml)
+    _print_skipped(collection)
+    return _summary("brat2ls", collection, args.output)
+
+
+def _label_studio_to_brat(args: argparse.Namespace) -> str:
+    collection = load_export(args.export, args.annotation, args.predictions,
+                             strict=not args.lenient, text_key=args.text_key)
+    entity_types, relation_types = _types(collection.documents, None)
+    if args.config:
+        config = parse_label_config(args.config.read_text(encoding="utf-8"))
+        entity_types = list(dict.fromkeys(config.entity_labels + entity_types))
+        relation_types = list(dict.fromkeys(config.relation_labels + relation_types))
+    documents = list(tqdm(collection.documents, desc="ls2brat", unit="doc", disable=None))
+    write_collection(documents, args.output, format_annotation_conf(entity_types, relation_types),
+                     overwrite=args.force)
+    _print_skipped(collection)
+    return _summary("ls2brat", collection, args.output)
+
+
+def _types(documents: list[Document], conf: AnnotationConf | None) -> tuple[list[str], list[str]]:
+    """Entity and relation types: annotation.conf's first (in its order), then any others seen."""
+    declared_entities = conf.entity_types + conf.event_types if conf else []
+    declared_relations = conf.relation_types if conf else []
+    seen_entities = sorted({entity.type for doc in documents for entity in doc.entities})
+    seen_relations = sorted({relation.type for doc in documents for relation in doc.relations})
+    return (list(dict.fromkeys(declared_entities + seen_entities)),
+            list(dict.fromkeys(declared_relations + seen_relations)))
+
+
+def _print_skipped(collection: Collection) -> None:
+    for error in collection.skipped:
+        print(f"skipped: {error}", file=sys.stderr)
+
+
+def _summary(command: str, collection: Collection, output: Path) -> str:
+    documents = collection.documents
+    entities = sum(len(doc.entities) for doc in documents)
+    relations = sum(len(doc.relations) for doc in documents)
+    return (f"{command}: {len(documents)} documents, {entities} entities, {relations} relations, "
+            f"{len(collection.skipped)} skipped lines → {output}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
