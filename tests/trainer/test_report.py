@@ -1,12 +1,17 @@
-"""The evaluation report: JSON, text table and PNG chart from hand-made results."""
+"""The evaluation report: JSON, text table and PNG chart from hand-made results; the evaluate command."""
 
 import json
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
 from trainer.errors import TrainerError
 from trainer.report import REPORT_FILES, format_report, write_report
 from trainer.scoring import prf
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
 def track(**per_type: tuple[int, int, int]) -> dict:
@@ -57,3 +62,58 @@ def test_results_without_tracks_are_a_clear_error(tmp_path):
     with pytest.raises(TrainerError) as error:
         write_report({"ner": {}}, tmp_path)
     assert error.value.code == "E210" and "tracks" in str(error.value)
+
+
+GOLD_TEXTS = {
+    "d1": ("Рост доходов населения района обеспечит снижение бедности .",
+           [("T1", "BIN", 0, 4), ("T2", "ECO", 5, 29), ("T3", "BIN", 40, 48), ("T4", "SOC", 49, 57)],
+           [("R1", "GOL", "T1", "T2")]),
+    "d2": ("Администрация района обеспечивает развитие малого бизнеса .",
+           [("T1", "INST", 0, 20), ("T2", "BIN", 34, 42), ("T3", "ECO", 43, 57)],
+           [("R1", "TSK", "T2", "T3")]),
+}
+
+
+@pytest.fixture(scope="module")
+def tiny_checkpoint_and_gold(tiny_encoder_dir, tmp_path_factory):
+    """A tiny model trained for a few steps through the real trainer, and its gold collection."""
+    from converters.brat import write_collection
+    from converters.document import Document, Entity, Relation, Span
+    from trainer.config import TrainingConfig
+    from trainer.train import train
+
+    documents = [Document(name, text,
+                          [Entity(id_, type_, (Span(s, e),), text[s:e]) for id_, type_, s, e in entities],
+                          [Relation(id_, type_, a, b) for id_, type_, a, b in relations])
+                 for name, (text, entities, relations) in GOLD_TEXTS.items()]
+    root = tmp_path_factory.mktemp("evaluate")
+    write_collection(documents, root / "gold")
+    config = TrainingConfig(encoder=str(tiny_encoder_dir), epochs=2, batch_size=4, device="cpu", threads=1)
+    result = train(config, documents, [], output_dir=root / "model")
+    return result.checkpoint_dir, root / "gold"
+
+
+def test_evaluate_command_writes_the_three_track_report(tiny_checkpoint_and_gold, tmp_path):
+    checkpoint, gold = tiny_checkpoint_and_gold
+    result = subprocess.run([sys.executable, "-m", "trainer", "evaluate", str(gold), "--model", str(checkpoint),
+                             "-o", str(tmp_path / "report"), "--device", "cpu"],
+                            cwd=REPO_ROOT, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-2000:]
+    report = json.loads((tmp_path / "report" / "report.json").read_text(encoding="utf-8"))
+    assert list(report["tracks"]) == ["ner", "relations", "end_to_end"]
+    assert report["meta"]["documents"] == 2
+    gold_counts = {"ner": 7, "relations": 2, "end_to_end": 2}
+    for track, expected in gold_counts.items():
+        assert sum(row["tp"] + row["fn"] for row in report["tracks"][track]["per_type"].values()) == expected
+    assert (tmp_path / "report" / "per_type_f1.png").stat().st_size > 10_000
+    assert "relations (gold entities)" in result.stdout
+
+
+def test_evaluate_command_with_a_broken_checkpoint_is_one_clear_line(tiny_checkpoint_and_gold, tmp_path):
+    _, gold = tiny_checkpoint_and_gold
+    (tmp_path / "broken").mkdir()
+    result = subprocess.run([sys.executable, "-m", "trainer", "evaluate", str(gold), "--model",
+                             str(tmp_path / "broken"), "-o", str(tmp_path / "report")],
+                            cwd=REPO_ROOT, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "[E140]" in result.stderr and not (tmp_path / "report").exists()
