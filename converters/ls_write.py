@@ -7,8 +7,9 @@ Representation (see README "Converters"):
 * each relation with the default roles between two entities is a ``relation`` result,
   ``from_id`` = Arg1, ``to_id`` = Arg2, ``direction: right``;
 * everything Label Studio cannot show (events, attributes, normalisations, notes, equivalences,
-  and relations with other roles or with an event argument) stays as brat lines in the task's
-  ``data["brat"]``; ``data["document"]`` keeps the document name.
+  and relations with other roles, with an event argument, or with an attribute or note on
+  them) stays as brat lines in the task's ``data["brat"]``; ``data["document"]`` keeps the
+  document name.
 """
 
 from __future__ import annotations
@@ -29,17 +30,23 @@ NAME_DATA_KEY = "document"
 DEFAULT_ROLES = ("Arg1", "Arg2")
 
 
-def _shown_as_relation(relation: Relation, entity_ids: set[str]) -> bool:
-    return ((relation.arg1_role, relation.arg2_role) == DEFAULT_ROLES
-            and relation.arg1 in entity_ids and relation.arg2 in entity_ids)
+def _shown_relations(doc: Document) -> list[Relation]:
+    """Relations Label Studio can show: default roles, two entity arguments, and no attribute or
+    note pointing at them (Label Studio drops relation ids, which those lines need)."""
+    entity_ids = {entity.id for entity in doc.entities}
+    targets = {a.target for a in doc.attributes} | {note.target for note in doc.notes}
+    return [relation for relation in doc.relations
+            if (relation.arg1_role, relation.arg2_role) == DEFAULT_ROLES
+            and relation.arg1 in entity_ids and relation.arg2 in entity_ids
+            and relation.id not in targets]
 
 
 def brat_extras(doc: Document) -> str:
     """The brat lines of everything ``document_to_result`` does not turn into results."""
-    entity_ids = {entity.id for entity in doc.entities}
+    shown = {id(relation) for relation in _shown_relations(doc)}
     hidden = Document(
         doc.name, doc.text,
-        relations=[r for r in doc.relations if not _shown_as_relation(r, entity_ids)],
+        relations=[r for r in doc.relations if id(r) not in shown],
         events=doc.events, attributes=doc.attributes, normalizations=doc.normalizations,
         notes=doc.notes, equivalences=doc.equivalences)
     return format_ann(hidden)
@@ -65,9 +72,7 @@ def document_to_result(doc: Document, config: LabelConfig, drop_unknown: bool = 
                 hint="build the config with build_label_config(..., fragments=True)")
         results.extend(_entity_regions(doc.text, entity, config))
         shown.add(entity.id)
-    for relation in doc.relations:
-        if not _shown_as_relation(relation, {entity.id for entity in doc.entities}):
-            continue
+    for relation in _shown_relations(doc):
         if relation.type not in config.relation_labels or not {relation.arg1, relation.arg2} <= shown:
             if drop_unknown:
                 continue
