@@ -9,6 +9,8 @@ in the export are ignored: training only ever learns from people.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,6 +18,8 @@ import httpx
 from label_studio_sdk import LabelStudio
 from label_studio_sdk.core.api_error import ApiError
 
+from converters.errors import ConversionError
+from converters.labelstudio import parse_label_config
 from trainer.retrain_errors import RetrainError
 
 EXPORT_TIMEOUT_S = 120.0
@@ -42,18 +46,23 @@ def label_studio_client(url: str, api_key: str) -> LabelStudio:
         ) from error
 
 
+def project_text_key(client: LabelStudio, url: str, project: str) -> str:
+    """The task data field the project's ``<Text>`` tag shows (``$text`` → ``"text"``)."""
+    with _label_studio_errors(url, project):
+        label_config = client.projects.get(id=int(project)).label_config
+    try:
+        return parse_label_config(label_config or "").text_key
+    except ConversionError as error:
+        raise RetrainError(
+            "R206", f"project {project}'s labeling config cannot be used: {error}",
+            "give the project a config with <Labels> and <Text> tags",
+        ) from error
+
+
 def fetch_export(client: LabelStudio, url: str, project: str) -> list[dict[str, Any]]:
     """``GET /api/projects/<project>/export`` (JSON, annotated tasks) as a list of task dicts."""
-    try:
+    with _label_studio_errors(url, project):
         body = b"".join(client.projects.exports.download_sync(id=int(project)))
-    except httpx.TransportError as error:
-        raise RetrainError(
-            "R101", f"Label Studio unreachable at {url}: {type(error).__name__}: {error}",
-            "check that Label Studio runs and that the URL /setup sent (or LABEL_STUDIO_URL) is "
-            "reachable from the worker",
-        ) from error
-    except ApiError as error:
-        raise _explain_api_error(error, url, project) from error
     try:
         tasks = json.loads(body)
     except json.JSONDecodeError as error:
@@ -68,6 +77,21 @@ def fetch_export(client: LabelStudio, url: str, project: str) -> list[dict[str, 
             "expected a JSON list of tasks",
         )
     return tasks
+
+
+@contextmanager
+def _label_studio_errors(url: str, project: str) -> Iterator[None]:
+    """Turn the SDK's transport and HTTP errors into RetrainErrors that name the cause."""
+    try:
+        yield
+    except httpx.TransportError as error:
+        raise RetrainError(
+            "R101", f"Label Studio unreachable at {url}: {type(error).__name__}: {error}",
+            "check that Label Studio runs and that the URL /setup sent (or LABEL_STUDIO_URL) is "
+            "reachable from the worker",
+        ) from error
+    except ApiError as error:
+        raise _explain_api_error(error, url, project) from error
 
 
 def _explain_api_error(error: ApiError, url: str, project: str) -> RetrainError:
@@ -96,9 +120,9 @@ def _api_detail(error: ApiError) -> str:
     return str(body)[:200]
 
 
-def latest_human_annotations(tasks: list[dict[str, Any]]) -> list[AnnotatedTask]:
+def latest_human_annotations(tasks: list[dict[str, Any]], text_key: str = "text") -> list[AnnotatedTask]:
     """The latest non-cancelled annotation of each task, in task id order; tasks without one are
-    left out."""
+    left out. ``text_key`` is the data field holding the text (see ``project_text_key``)."""
     annotated: list[AnnotatedTask] = []
     for position, task in enumerate(tasks):
         task_id = task.get("id") if isinstance(task, dict) else None
@@ -120,7 +144,7 @@ def latest_human_annotations(tasks: list[dict[str, Any]]) -> list[AnnotatedTask]
                 "R202", f"task {task_id}: annotation {latest.get('id')} has a result of type "
                 f"{type(result).__name__}, expected a list of regions",
             )
-        annotated.append(AnnotatedTask(task_id, _task_text(task), result, latest.get("id")))
+        annotated.append(AnnotatedTask(task_id, _task_text(task, text_key), result, latest.get("id")))
     return sorted(annotated, key=lambda item: item.task_id)
 
 
@@ -130,15 +154,12 @@ def _recency(annotation: dict[str, Any]) -> tuple[str, int]:
     return stamp, annotation.get("id") or 0
 
 
-def _task_text(task: dict[str, Any]) -> str:
-    data = task.get("data") or {}
-    if isinstance(data.get("text"), str):
-        return data["text"]
-    texts = [value for value in data.values() if isinstance(value, str)]
-    if len(texts) == 1:
-        return texts[0]
-    raise RetrainError(
-        "R203", f"task {task['id']}: cannot tell which data field is the text "
-        f"(fields: {sorted(data)})",
-        "name the <Text> tag's value $text in the labeling config",
-    )
+def _task_text(task: dict[str, Any], text_key: str) -> str:
+    text = (task.get("data") or {}).get(text_key)
+    if not isinstance(text, str):
+        raise RetrainError(
+            "R203", f"task {task['id']}: expected the text in data.{text_key} (the <Text> tag's "
+            f"value), found {type(text).__name__}; data fields: {sorted(task.get('data') or {})}",
+            "import tasks whose data field matches the labeling config",
+        )
+    return text

@@ -1,8 +1,10 @@
-"""A tiny HTTP server that answers like Label Studio's export endpoint, for tests without a real one.
+"""A tiny HTTP server that answers like Label Studio's project and export endpoints, for tests
+without a real one.
 
-``GET /api/projects/<id>/export`` returns the project's tasks when the request carries
-``Authorization: Token <token>``, 401 with Label Studio's JSON body otherwise, 404 for unknown
-projects. It records every request path so tests can check what the job asked for.
+``GET /api/projects/<id>/`` returns the project (its ``label_config``) and
+``GET /api/projects/<id>/export`` its tasks, when the request carries ``Authorization: Token
+<token>``; 401 with Label Studio's JSON body otherwise, 404 for unknown projects. Every request
+path is recorded so tests can check what the job asked for.
 """
 
 from __future__ import annotations
@@ -14,12 +16,13 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-EXPORT_PATH = re.compile(r"^/api/projects/(\d+)/export(?:\?.*)?$")
+PROJECT_PATH = re.compile(r"^/api/projects/(\d+)/(export)?(?:\?.*)?$")
 
 
 @dataclass
 class ExportServer:
     token: str
+    label_config: str
     projects: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
     requests: list[str] = field(default_factory=list)
     url: str = ""
@@ -30,13 +33,16 @@ class ExportServer:
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
                 server.requests.append(self.path)
-                match = EXPORT_PATH.match(self.path)
+                match = PROJECT_PATH.match(self.path)
                 if self.headers.get("Authorization") != f"Token {server.token}":
                     self._answer(401, {"detail": "Invalid token."})
                 elif match is None or int(match.group(1)) not in server.projects:
                     self._answer(404, {"detail": "Not found."})
-                else:
+                elif match.group(2) == "export":
                     self._answer(200, server.projects[int(match.group(1))])
+                else:
+                    self._answer(200, {"id": int(match.group(1)), "title": "test",
+                                       "label_config": server.label_config})
 
             def _answer(self, status: int, body: Any) -> None:
                 payload = json.dumps(body, ensure_ascii=False).encode()

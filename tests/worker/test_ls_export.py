@@ -6,7 +6,12 @@ import jwt
 import pytest
 
 from tests.worker.conftest import TOKEN
-from trainer.ls_export import fetch_export, label_studio_client, latest_human_annotations
+from trainer.ls_export import (
+    fetch_export,
+    label_studio_client,
+    latest_human_annotations,
+    project_text_key,
+)
 from trainer.retrain_errors import RetrainError
 
 
@@ -40,6 +45,13 @@ def test_export_comes_through_the_sdk_with_the_legacy_token(export_server):
 
     assert tasks == TASKS
     assert export_server.requests[0].startswith("/api/projects/3/export")
+
+
+def test_text_field_comes_from_the_projects_labeling_config(export_server):
+    export_server.projects[3] = TASKS
+    export_server.label_config = export_server.label_config.replace('value="$text"', 'value="$body"')
+
+    assert project_text_key(label_studio_client(export_server.url, TOKEN), export_server.url, "3") == "body"
 
 
 def test_wrong_token_names_the_token(export_server):
@@ -80,13 +92,12 @@ def test_expired_personal_access_token_is_refused_before_any_request():
 
 
 def test_latest_human_annotation_per_task_cancelled_and_unannotated_skipped():
-    annotated = latest_human_annotations(TASKS)
+    annotated = latest_human_annotations(TASKS[:2] + TASKS[3:])
 
-    assert [item.task_id for item in annotated] == [5, 7]
-    seven = annotated[1]
-    assert seven.annotation_id == 71  # updated last, though created first
-    assert seven.result == [region("b", 13, 22, "экономики", "ECO")]
-    assert annotated[0].text == TEXT  # the only text field, though not called "text"
+    assert [item.task_id for item in annotated] == [7]
+    assert annotated[0].annotation_id == 71  # updated last, though created first
+    assert annotated[0].result == [region("b", 13, 22, "экономики", "ECO")]
+    assert annotated[0].text == TEXT
 
 
 def test_task_without_id_is_an_error_naming_its_position():
@@ -96,10 +107,10 @@ def test_task_without_id_is_an_error_naming_its_position():
     assert caught.value.code == "R201" and "export entry #1" in str(caught.value)
 
 
-def test_ambiguous_text_field_is_an_error_naming_the_task():
-    task = {"id": 4, "data": {"title": "a", "body": "b"}, "annotations": [{"id": 1, "result": []}]}
-
+def test_text_missing_from_the_configured_field_is_an_error_naming_the_task():
     with pytest.raises(RetrainError) as caught:
-        latest_human_annotations([task])
+        latest_human_annotations(TASKS)
 
-    assert caught.value.code == "R203" and "task 4" in str(caught.value)
+    assert caught.value.code == "R203"
+    assert "task 5: expected the text in data.text" in str(caught.value)
+    assert latest_human_annotations([TASKS[2]], text_key="body")[0].text == TEXT

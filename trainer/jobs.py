@@ -1,0 +1,267 @@
+"""The RQ retraining job: Label Studio annotations in, a new evaluated model version out.
+
+``retrain_project`` runs in an RQ work horse (a forked child of the worker), so a crash or a
+``kill -9`` of it never touches what the backend serves: training writes only under
+``<MODEL_DIR>/.staging/``, and the registry copies a finished checkpoint in atomically. Steps:
+
+1. fetch the project's export through label-studio-sdk; keep the latest human annotation per task;
+2. hold out a seeded share of the tasks, score the current model (the project's promoted version,
+   else ``DEFAULT_MODEL``) on them with the official RuREBus scorer;
+3. fine-tune from that model (from the encoder when there is none) on the rest;
+4. score the new model on the same held-out tasks; publish it with both scores and the task ids;
+   promote it only when it is not worse (``RETRAIN_FORCE_PROMOTE=1`` promotes anyway).
+
+Settings come from the worker's environment (the same variables the backend reads).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import random
+import shutil
+import tempfile
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from converters.document import Document
+from converters.errors import ConversionError
+from converters.labelstudio import result_to_document
+from trainer.config import TrainingConfig
+from trainer.job_progress import JobProgress
+from trainer.ls_export import (
+    AnnotatedTask,
+    fetch_export,
+    label_studio_client,
+    latest_human_annotations,
+    project_text_key,
+)
+from trainer.predict import Predictor
+from trainer.registry import ModelRegistry, ModelVersion, project_key
+from trainer.retrain_errors import RetrainError
+from trainer.scoring import score_documents
+from trainer.train import TrainResult, train
+
+log = logging.getLogger("trainer.jobs")
+
+STAGING_DIR = ".staging"
+"""Under MODEL_DIR; not a valid project key, so the registry never lists it as a project."""
+
+
+@dataclass(frozen=True)
+class RetrainSettings:
+    """The job's knobs, read from the worker's environment."""
+
+    model_dir: Path = Path("models")
+    """MODEL_DIR: registry root, shared with the backend."""
+    default_model: Path | None = None
+    """DEFAULT_MODEL: the starting point of projects that have no version yet."""
+    label_studio_url: str | None = None
+    """LABEL_STUDIO_URL: used when /setup recorded no hostname for the project."""
+    label_studio_api_key: str | None = None
+    """LABEL_STUDIO_API_KEY: used when /setup recorded no access token."""
+    holdout_share: float = 0.2
+    """RETRAIN_HOLDOUT_SHARE: share of annotated tasks kept out of training to compare models."""
+    seed: int = 13
+    """RETRAIN_SEED: seeds the held-out split (training has its own seed in the config)."""
+    force_promote: bool = False
+    """RETRAIN_FORCE_PROMOTE: promote the new version even when it scores worse."""
+    training_config: Path | None = None
+    """RETRAIN_CONFIG: JSON of TrainingConfig options (epochs, batch size, …)."""
+    min_tasks: int = 2
+    """RETRAIN_MIN_TASKS: fewest annotated tasks worth a retraining (one is held out)."""
+
+    def __post_init__(self) -> None:
+        if not 0 < self.holdout_share < 1:
+            raise RetrainError("R301", f"RETRAIN_HOLDOUT_SHARE must be in (0, 1); found {self.holdout_share}")
+        if self.min_tasks < 2:
+            raise RetrainError("R301", f"RETRAIN_MIN_TASKS must be at least 2; found {self.min_tasks}")
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> RetrainSettings:
+        env = {key: value for key, value in (os.environ if environ is None else environ).items() if value}
+        try:
+            return cls(
+                model_dir=Path(env.get("MODEL_DIR", "models")),
+                default_model=Path(env["DEFAULT_MODEL"]) if "DEFAULT_MODEL" in env else None,
+                label_studio_url=env.get("LABEL_STUDIO_URL"),
+                label_studio_api_key=env.get("LABEL_STUDIO_API_KEY"),
+                holdout_share=float(env.get("RETRAIN_HOLDOUT_SHARE", 0.2)),
+                seed=int(env.get("RETRAIN_SEED", 13)),
+                force_promote=env.get("RETRAIN_FORCE_PROMOTE", "0").lower() in ("1", "true", "yes"),
+                training_config=Path(env["RETRAIN_CONFIG"]) if "RETRAIN_CONFIG" in env else None,
+                min_tasks=int(env.get("RETRAIN_MIN_TASKS", 2)),
+            )
+        except ValueError as error:
+            raise RetrainError("R301", f"a RETRAIN_* variable is not a number: {error}") from error
+
+
+def retrain_project(
+    project: str,
+    label_studio_url: str | None = None,
+    api_key: str | None = None,
+    reason: str = "",
+) -> dict[str, Any]:
+    """The RQ job (enqueued by ``backend.training.enqueue_training``); returns what happened."""
+    started = time.monotonic()
+    settings = RetrainSettings.from_env()
+    project = project_key(project)
+    progress = JobProgress(project)
+    registry = ModelRegistry(settings.model_dir, default_model=settings.default_model)
+
+    progress.stage("fetch")
+    url, token = _label_studio_access(settings, registry, project, label_studio_url, api_key)
+    client = label_studio_client(url, token)
+    text_key = project_text_key(client, url, project)
+    tasks = fetch_export(client, url, project)
+    annotated = latest_human_annotations(tasks, text_key)
+    progress.stage("convert", exported_tasks=len(tasks), annotated_tasks=len(annotated))
+    if len(annotated) < settings.min_tasks:
+        raise RetrainError(
+            "R204", f"project {project} has {len(annotated)} annotated task(s) in Label Studio; "
+            f"retraining needs at least {settings.min_tasks}",
+            "submit more annotations, then press Start Training again",
+        )
+    documents = {item.task_id: _to_document(item) for item in annotated}
+    train_ids, holdout_ids = split_holdout(sorted(documents), settings.holdout_share, settings.seed)
+    holdout = [documents[task_id] for task_id in holdout_ids]
+
+    current = registry.current(project)
+    progress.stage("evaluate-current", version=current.name if current else None)
+    old_scores = evaluate(current.path, holdout) if current else None
+
+    config = _training_config(settings)
+    staging = _fresh_staging_dir(settings.model_dir, project)
+    try:
+        progress.stage("train", train_tasks=len(train_ids), holdout_tasks=len(holdout_ids),
+                       init_from=current.name if current else config.encoder)
+        trained = _train(config, [documents[i] for i in train_ids], holdout,
+                         current.path if current else None, staging, progress)
+        progress.stage("evaluate-new", device=trained.device)
+        new_scores = evaluate(trained.checkpoint_dir, holdout)
+        promote, why = promotion_decision(old_scores, new_scores, current, settings.force_promote)
+        progress.stage("publish", promote=promote)
+        version = registry.publish(
+            project, trained.checkpoint_dir,
+            metrics={
+                "holdout": new_scores,
+                "holdout_headline": headline(new_scores),
+                "previous_version": current.name if current else None,
+                "previous_holdout": old_scores,
+                "training": trained.metrics,
+                "device": trained.device,
+            },
+            task_ids=sorted(documents), promote=promote, reason=f"{reason}; {why}".strip("; "),
+        )
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    outcome = {
+        "project": project,
+        "version": version.name,
+        "promoted": promote,
+        "why": why,
+        "device": trained.device,
+        "headline": {"new": headline(new_scores), "previous": headline(old_scores) if old_scores else None},
+        "previous_version": current.name if current else None,
+        "train_task_ids": train_ids,
+        "holdout_task_ids": holdout_ids,
+        "seconds": round(time.monotonic() - started, 1),
+    }
+    progress.stage("done", version=version.name, promoted=promote, why=why)
+    log.info("project %s: published %s (%s)", project, version.name, why)
+    return outcome
+
+
+def split_holdout(task_ids: list[int], share: float, seed: int) -> tuple[list[int], list[int]]:
+    """(train, held-out) task ids: a seeded shuffle, at least one task on each side."""
+    shuffled = sorted(task_ids)
+    random.Random(seed).shuffle(shuffled)
+    held = min(len(shuffled) - 1, max(1, round(share * len(shuffled))))
+    return sorted(shuffled[held:]), sorted(shuffled[:held])
+
+
+def evaluate(checkpoint_dir: Path, gold: list[Document]) -> dict[str, Any]:
+    """Official RuREBus scores of the checkpoint's predictions on ``gold``."""
+    predictor = Predictor.load(checkpoint_dir, device="auto")
+    predicted = predictor.predict([doc.text for doc in gold], names=[doc.name for doc in gold])
+    return score_documents({doc.name: doc for doc in gold}, {doc.name: doc for doc in predicted})
+
+
+def headline(scores: Mapping[str, Any]) -> float:
+    """The one number two models are compared by: the mean of the entity and relation micro F1
+    (the product pre-annotates both, so neither may get worse unnoticed)."""
+    return (scores["ner"]["f1"] + scores["relations"]["f1"]) / 2
+
+
+def promotion_decision(
+    old_scores: dict[str, Any] | None,
+    new_scores: dict[str, Any],
+    current: ModelVersion | None,
+    force: bool,
+) -> tuple[bool, str]:
+    new = headline(new_scores)
+    if current is None or old_scores is None:
+        return True, f"first model of the project (held-out F1 {new:.4f})"
+    old = headline(old_scores)
+    comparison = f"held-out F1 {new:.4f} vs {old:.4f} of {current.name}"
+    if new >= old:
+        return True, f"promoted: not worse ({comparison})"
+    if force:
+        return True, f"promoted although worse, RETRAIN_FORCE_PROMOTE is set ({comparison})"
+    return False, f"kept but not promoted: worse ({comparison}); set RETRAIN_FORCE_PROMOTE=1 to promote anyway"
+
+
+def _label_studio_access(
+    settings: RetrainSettings,
+    registry: ModelRegistry,
+    project: str,
+    url: str | None,
+    api_key: str | None,
+) -> tuple[str, str]:
+    recorded = registry.label_studio_connection(project) or {}
+    url = url or recorded.get("hostname") or settings.label_studio_url
+    api_key = api_key or recorded.get("access_token") or settings.label_studio_api_key
+    if not url or not api_key:
+        missing = " and ".join(name for name, value in (("URL", url), ("token", api_key)) if not value)
+        raise RetrainError(
+            "R100", f"no Label Studio {missing} for project {project}",
+            "connect the backend in the project's Model settings (its /setup call records them) "
+            "or set LABEL_STUDIO_URL and LABEL_STUDIO_API_KEY for the worker",
+        )
+    return url.rstrip("/"), api_key
+
+
+def _to_document(item: AnnotatedTask) -> Document:
+    try:
+        return result_to_document(f"task-{item.task_id}", item.text, item.result)
+    except ConversionError as error:
+        raise RetrainError(
+            "R205", f"task {item.task_id}, annotation {item.annotation_id}: {error}",
+            "fix or delete that annotation in Label Studio",
+        ) from error
+
+
+def _training_config(settings: RetrainSettings) -> TrainingConfig:
+    if settings.training_config is None:
+        return TrainingConfig()
+    return TrainingConfig.from_json(settings.training_config)
+
+
+def _fresh_staging_dir(model_dir: Path, project: str) -> Path:
+    """A new scratch directory for this project's run, after removing what a killed run left.
+
+    Only one job per project runs at a time, so anything already there is debris."""
+    root = Path(model_dir) / STAGING_DIR
+    root.mkdir(parents=True, exist_ok=True)
+    for leftover in root.glob(f"p{project}-*"):
+        shutil.rmtree(leftover, ignore_errors=True)
+    return Path(tempfile.mkdtemp(dir=root, prefix=f"p{project}-"))
+
+
+def _train(config: TrainingConfig, train_docs: list[Document], dev_docs: list[Document],
+           init_from: Path | None, staging: Path, progress: JobProgress) -> TrainResult:
+    return train(config, train_docs, dev_docs, init_from=init_from,
+                 output_dir=staging / "checkpoint", progress=progress.training)
