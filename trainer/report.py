@@ -1,8 +1,9 @@
 """``python -m trainer evaluate``: a model over a gold brat collection, scored on the three tracks.
 
-Tracks (as in RuREBus-2020): ``ner`` — entities predicted from raw text; ``relations`` —
-relations predicted over the gold entities; ``end_to_end`` — relations predicted from raw text,
-counted only when both predicted arguments match gold entities exactly. Each is scored with the
+Tracks (as in RuREBus-2020, defined in :mod:`trainer.tracks`): ``ner`` — entities predicted
+from raw text; ``relations_gold_entities`` — relations predicted over the gold entities;
+``end_to_end`` — relations predicted from raw text, counted only when both predicted arguments
+match gold entities exactly. Each is scored with the
 official rules (:mod:`trainer.scoring`). The report is ``report.json`` (the full results),
 ``report.txt`` (a readable table) and ``per_type_f1.png`` (a bar chart of per-type F1).
 """
@@ -18,46 +19,53 @@ from pathlib import Path
 from converters.document import Document
 from converters.files import atomic_write_text
 from trainer.errors import TrainerError
-from trainer.scoring import format_scores, read_gold, score_documents
+from trainer.scoring import format_scores, read_gold
 
-TRACKS = {"ner": "NER", "relations": "relations (gold entities)", "end_to_end": "end-to-end"}
+TRACKS = {"ner": "NER", "relations_gold_entities": "relations (gold entities)", "end_to_end": "end-to-end"}
 REPORT_FILES = ("report.json", "report.txt", "per_type_f1.png")
 DOCUMENTS_PER_STEP = 8
 """Documents per ``predict`` call: big enough for full batches, small enough for a live progress bar."""
 
 
-def evaluate_tracks(predictor, gold: dict[str, Document],
-                    progress: Callable[[str, int], None] | None = None) -> dict:
-    """Run ``predictor`` (a :class:`trainer.predict.Predictor`) over ``gold`` for the three tracks.
+class ProgressPredictor:
+    """A :class:`trainer.predict.Predictor` run a few documents at a time, reporting each step.
 
-    ``progress(track, documents_done)`` is called after each step. Returns ``{"tracks": {ner,
-    relations, end_to_end}, "seconds": {...}}``, each track in the shape of ``score_documents``.
+    ``trainer.tracks.evaluate_tracks`` (shared with training's dev evaluation) defines the tracks;
+    this wrapper only adds progress and timing around the two predictor calls it makes.
     """
-    documents = list(gold.values())
-    started = time.perf_counter()
-    raw = _in_steps(documents, lambda chunk: predictor.predict([d.text for d in chunk],
-                                                               names=[d.name for d in chunk]),
-                    lambda done: progress and progress("end_to_end", done))
-    end_to_end_seconds = time.perf_counter() - started
-    started = time.perf_counter()
-    with_gold_entities = _in_steps(documents, predictor.predict_relations,
-                                   lambda done: progress and progress("relations", done))
-    relations_seconds = time.perf_counter() - started
-    from_text = score_documents(gold, {doc.name: doc for doc in raw})
-    given_entities = score_documents(gold, {doc.name: doc for doc in with_gold_entities})
-    return {"tracks": {"ner": from_text["ner"], "relations": given_entities["relations"],
-                       "end_to_end": from_text["relations"]},
-            "seconds": {"predict_from_text": round(end_to_end_seconds, 2),
-                        "predict_relations_given_entities": round(relations_seconds, 2)}}
+
+    def __init__(self, predictor, progress: Callable[[str, int], None]):
+        self.predictor = predictor
+        self.progress = progress
+        self.seconds: dict[str, float] = {}
+
+    def predict(self, texts: Sequence[str], names: Sequence[str] | None = None,
+                batch_size: int | None = None) -> list[Document]:
+        names = list(names) if names is not None else [f"doc{i}" for i in range(len(texts))]
+        return self._in_steps("predict_from_text", list(zip(texts, names)), lambda chunk: self.predictor.predict(
+            [text for text, _ in chunk], [name for _, name in chunk], batch_size))
+
+    def predict_relations(self, documents: Sequence[Document], batch_size: int | None = None) -> list[Document]:
+        return self._in_steps("predict_relations_given_entities", list(documents),
+                              lambda chunk: self.predictor.predict_relations(chunk, batch_size))
+
+    def _in_steps(self, step: str, items: list, run: Callable[[list], list[Document]]) -> list[Document]:
+        started = time.perf_counter()
+        results: list[Document] = []
+        for start in range(0, len(items), DOCUMENTS_PER_STEP):
+            results.extend(run(items[start:start + DOCUMENTS_PER_STEP]))
+            self.progress(step, len(results))
+        self.seconds[step] = round(time.perf_counter() - started, 2)
+        return results
 
 
-def _in_steps(documents: Sequence[Document], run: Callable[[Sequence[Document]], list[Document]],
-              report: Callable[[int], object]) -> list[Document]:
-    results: list[Document] = []
-    for start in range(0, len(documents), DOCUMENTS_PER_STEP):
-        results.extend(run(documents[start:start + DOCUMENTS_PER_STEP]))
-        report(len(results))
-    return results
+def evaluate(predictor, gold: dict[str, Document], progress: Callable[[str, int], None]) -> dict:
+    """``{"tracks": {ner, relations_gold_entities, end_to_end}, "seconds": {...}}`` for ``gold``."""
+    from trainer.tracks import evaluate_tracks
+
+    wrapped = ProgressPredictor(predictor, progress)
+    tracks = evaluate_tracks(wrapped, list(gold.values()))
+    return {"tracks": tracks, "seconds": wrapped.seconds}
 
 
 def format_report(results: dict) -> str:
@@ -82,7 +90,7 @@ def plot_per_type_f1(results: dict, path: Path) -> None:
     figure, (left, right) = plt.subplots(1, 2, figsize=(13, 4.5), gridspec_kw={"width_ratios": [2, 3]})
     ner = tracks.get("ner", {"per_type": {}, "f1": 0.0})
     _bars(left, {TRACKS["ner"]: ner}, sorted(ner["per_type"]))
-    relation_tracks = {TRACKS[name]: tracks[name] for name in ("relations", "end_to_end") if name in tracks}
+    relation_tracks = {TRACKS[name]: tracks[name] for name in ("relations_gold_entities", "end_to_end") if name in tracks}
     relation_types = sorted({type_ for track in relation_tracks.values() for type_ in track["per_type"]})
     _bars(right, relation_tracks, relation_types)
     left.set_title("entities")
@@ -135,13 +143,14 @@ def run_command(args: argparse.Namespace) -> int:
 
     gold = read_gold(args.gold)
     predictor = Predictor.load(args.model, device=args.device, batch_size=args.batch_size, bf16=args.bf16)
-    bars = {track: tqdm(total=len(gold), desc=f"predict ({TRACKS[track]})", unit="doc")
-            for track in ("end_to_end", "relations")}
+    steps = {"predict_from_text": "predict from text", "predict_relations_given_entities":
+             "predict relations (gold entities)"}
+    bars = {step: tqdm(total=len(gold), desc=label, unit="doc") for step, label in steps.items()}
 
-    def progress(track: str, done: int) -> None:
-        bars[track].update(done - bars[track].n)
+    def progress(step: str, done: int) -> None:
+        bars[step].update(done - bars[step].n)
 
-    results = evaluate_tracks(predictor, gold, progress)
+    results = evaluate(predictor, gold, progress)
     for bar in bars.values():
         bar.close()
     results["meta"] = {"model": str(args.model), "version": predictor.version, "gold": str(args.gold),

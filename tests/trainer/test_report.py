@@ -23,7 +23,7 @@ def track(**per_type: tuple[int, int, int]) -> dict:
 
 RESULTS = {
     "tracks": {"ner": track(BIN=(8, 2, 2), ECO=(3, 1, 6), SOC=(0, 0, 4)),
-               "relations": track(GOL=(5, 5, 0), TSK=(1, 0, 3)),
+               "relations_gold_entities": track(GOL=(5, 5, 0), TSK=(1, 0, 3)),
                "end_to_end": track(GOL=(1, 4, 4), TSK=(0, 1, 4))},
     "seconds": {"predict_from_text": 1.5, "predict_relations_given_entities": 0.7},
     "meta": {"model": "models/tiny", "documents": 3},
@@ -100,9 +100,9 @@ def test_evaluate_command_writes_the_three_track_report(tiny_checkpoint_and_gold
                             cwd=REPO_ROOT, capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr[-2000:]
     report = json.loads((tmp_path / "report" / "report.json").read_text(encoding="utf-8"))
-    assert list(report["tracks"]) == ["ner", "relations", "end_to_end"]
+    assert list(report["tracks"]) == ["ner", "relations_gold_entities", "end_to_end"]
     assert report["meta"]["documents"] == 2
-    gold_counts = {"ner": 7, "relations": 2, "end_to_end": 2}
+    gold_counts = {"ner": 7, "relations_gold_entities": 2, "end_to_end": 2}
     for track, expected in gold_counts.items():
         assert sum(row["tp"] + row["fn"] for row in report["tracks"][track]["per_type"].values()) == expected
     assert (tmp_path / "report" / "per_type_f1.png").stat().st_size > 10_000
