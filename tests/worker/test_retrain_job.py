@@ -1,0 +1,116 @@
+"""The whole job with a real Redis and an in-process RQ worker: export → fine-tune → new version."""
+
+import json
+
+import pytest
+from rq import Queue, SimpleWorker
+from rq.job import Job, JobStatus
+
+from backend.training import QUEUE_NAME, enqueue_training
+from tests.worker.conftest import TOKEN
+from tests.worker.project_export import (
+    FIRST_TASK_ID,
+    SHORT_DOCUMENTS,
+    export_tasks,
+    label_config_for,
+    read_documents,
+)
+from trainer.registry import ModelRegistry, ModelVersion
+
+
+@pytest.fixture
+def annotated_project(rurebus_dir, export_server):
+    documents = read_documents(rurebus_dir)
+    export_server.label_config = label_config_for(documents)
+    export_server.projects[3] = export_tasks(documents, export_server.label_config)
+    return export_server
+
+
+@pytest.fixture
+def worker_env(monkeypatch, tmp_path, tiny_encoder_dir):
+    """The worker's environment: a fresh registry and a tiny, quick training configuration."""
+    config = tmp_path / "retrain.json"
+    config.write_text(json.dumps({
+        "encoder": str(tiny_encoder_dir), "epochs": 1, "batch_size": 8, "max_length": 64,
+        "stride": 16, "relation_max_length": 64, "device": "cpu", "threads": 1,
+    }))
+    for name in ("DEFAULT_MODEL", "LABEL_STUDIO_URL", "LABEL_STUDIO_API_KEY", "RETRAIN_FORCE_PROMOTE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("MODEL_DIR", str(tmp_path / "models"))
+    monkeypatch.setenv("RETRAIN_CONFIG", str(config))
+    return tmp_path / "models"
+
+
+def run_one_job(redis_url, redis_connection, url, token):
+    queued = enqueue_training(redis_url, "3", url, token, "START_TRAINING")
+    assert queued.error is None, queued.error
+    queue = Queue(QUEUE_NAME, connection=redis_connection)
+    SimpleWorker([queue], connection=redis_connection).work(burst=True)
+    return Job.fetch(queued.job_id, connection=redis_connection)
+
+
+def test_first_retrain_publishes_and_promotes_a_version(annotated_project, worker_env, redis_url,
+                                                       redis_connection):
+    job = run_one_job(redis_url, redis_connection, annotated_project.url, TOKEN)
+
+    assert job.get_status() == JobStatus.FINISHED, job.latest_result().exc_string
+    outcome = job.return_value()
+    assert outcome["promoted"] is True and outcome["why"].startswith("first model of the project")
+    assert outcome["device"] == "cpu"
+    seen = sorted(outcome["train_task_ids"] + outcome["holdout_task_ids"])
+    assert seen == list(range(FIRST_TASK_ID, FIRST_TASK_ID + len(SHORT_DOCUMENTS)))  # cancelled one left out
+    assert len(outcome["holdout_task_ids"]) == 1  # 20 % of 6, at least one
+    registry = ModelRegistry(worker_env)
+    current = registry.current("3")
+    assert current.name == outcome["version"]
+    assert set(current.metrics["holdout"]) == {"ner", "relations"}
+    record = json.loads((current.path / "version.json").read_text())
+    assert record["task_ids"] == seen and "START_TRAINING" in record["reason"]
+    assert job.get_meta()["stage"] == "done"
+    assert list((worker_env / ".staging").iterdir()) == []
+
+
+def test_second_retrain_starts_from_the_promoted_version(annotated_project, worker_env, redis_url,
+                                                        redis_connection):
+    first = run_one_job(redis_url, redis_connection, annotated_project.url, TOKEN).return_value()
+    second_job = run_one_job(redis_url, redis_connection, annotated_project.url, TOKEN)
+
+    second = second_job.return_value()
+    assert second["previous_version"] == first["version"]
+    assert second["promoted"] == (second["headline"]["new"] >= second["headline"]["previous"])
+    versions = ModelRegistry(worker_env).versions("3")
+    assert [version.name for version in versions] == [first["version"], second["version"]]
+    expected_current = second["version"] if second["promoted"] else first["version"]
+    assert ModelRegistry(worker_env).current("3").name == expected_current
+
+
+def test_wrong_token_fails_the_job_naming_the_token(annotated_project, worker_env, redis_url,
+                                                   redis_connection):
+    job = run_one_job(redis_url, redis_connection, annotated_project.url, "wrong-token")
+
+    assert job.get_status() == JobStatus.FAILED
+    assert "[R102] Label Studio at" in job.latest_result().exc_string
+    assert "rejected the token" in job.latest_result().exc_string
+    assert ModelRegistry(worker_env).versions("3") == []
+
+
+def test_unreachable_label_studio_fails_the_job_naming_it(worker_env, redis_url, redis_connection):
+    job = run_one_job(redis_url, redis_connection, "http://127.0.0.1:1", TOKEN)
+
+    assert job.get_status() == JobStatus.FAILED
+    assert "[R101] Label Studio unreachable at http://127.0.0.1:1" in job.latest_result().exc_string
+
+
+def test_connection_recorded_by_setup_is_used_when_the_request_has_none(
+        annotated_project, worker_env, redis_url, redis_connection):
+    ModelRegistry(worker_env).save_label_studio_connection("3", annotated_project.url, TOKEN)
+
+    job = run_one_job(redis_url, redis_connection, None, None)
+
+    assert job.get_status() == JobStatus.FINISHED, job.latest_result().exc_string
+
+
+def test_no_connection_at_all_is_named(worker_env, redis_url, redis_connection):
+    job = run_one_job(redis_url, redis_connection, None, None)
+
+    assert "[R100] no Label Studio URL and token for project 3" in job.latest_result().exc_string
