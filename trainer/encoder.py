@@ -12,6 +12,7 @@ import fcntl
 import json
 import os
 import shutil
+import sys
 import tempfile
 from contextlib import contextmanager
 from importlib.metadata import PackageNotFoundError, version
@@ -91,9 +92,23 @@ def materialize_default_encoder(target: Path | None = None) -> Path:
     target = target or default_encoder_dir()
     if _is_complete(target):
         return target
+    try:
+        return _build_once(target)
+    except OSError as error:
+        raise TrainerError("E114", f"cannot write the offline encoder into {target.parent}: "
+                                   f"{error.strerror or error}", path=target,
+                           hint=f"set {CACHE_ENV} to a writable folder with about 1 GB free") from None
+
+
+def _build_once(target: Path) -> Path:
     with _exclusive_lock(target.with_name(target.name + ".lock")):
         if _is_complete(target):
             return target
+        # Holding the lock, any staging directory left here is from a build that was killed.
+        for stale in target.parent.glob(f".{target.name}.*"):
+            shutil.rmtree(stale, ignore_errors=True)
+        print(f"Building the offline encoder {DEFAULT_ENCODER} once into {target} (about 20 s)…",
+              file=sys.stderr)
         staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
         try:
             write_e5_directory(staging)

