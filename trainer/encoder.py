@@ -53,7 +53,8 @@ def resolve_encoder(name_or_path: str) -> Path:
     if name_or_path == DEFAULT_ENCODER:
         return materialize_default_encoder()
     if path.exists() or name_or_path.startswith((".", "/", "~")):
-        raise TrainerError("E111", f"encoder path {name_or_path!r} is not a directory",
+        found = "is not a directory" if path.exists() else "does not exist"
+        raise TrainerError("E111", f"encoder path {name_or_path!r} {found}",
                            hint="give a model directory or a Hugging Face model id")
     return _download_from_hub(name_or_path)
 
@@ -174,12 +175,19 @@ def _write_e5_tokenizer(pieces: list[tuple[str, float]], special_ids: dict[str, 
 def _download_from_hub(model_id: str) -> Path:
     """What ``from_pretrained(model_id)`` would fetch, as a local snapshot directory."""
     from huggingface_hub import snapshot_download
-    from huggingface_hub.errors import HfHubHTTPError, LocalEntryNotFoundError, RepositoryNotFoundError
+    from huggingface_hub.errors import (
+        HfHubHTTPError, HFValidationError, LocalEntryNotFoundError, RepositoryNotFoundError,
+    )
 
     try:
         snapshot = Path(snapshot_download(model_id, allow_patterns=HUB_PATTERNS))
         if not any(snapshot.glob("*.safetensors")):
             snapshot = Path(snapshot_download(model_id, allow_patterns=HUB_PATTERNS + ["pytorch_model.bin"]))
+    except HFValidationError as error:
+        raise TrainerError("E112", f"{model_id!r} is neither a local directory nor a valid Hugging "
+                                   f"Face model id ({error})",
+                           hint=f"use a model directory, an id like 'xlm-roberta-base', or the offline "
+                                f"default {DEFAULT_ENCODER!r}") from None
     except RepositoryNotFoundError:
         raise TrainerError("E112", f"no model {model_id!r} on the Hugging Face hub",
                            hint="check the id (e.g. 'xlm-roberta-base'), or use a local directory or "

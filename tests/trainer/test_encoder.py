@@ -46,7 +46,14 @@ def test_directory_without_config_is_a_clear_error(tmp_path):
 def test_missing_path_is_a_clear_error(tmp_path):
     with pytest.raises(TrainerError) as error:
         resolve_encoder(str(tmp_path / "no-such-model"))
-    assert error.value.code == "E111"
+    assert error.value.code == "E111" and "does not exist" in str(error.value)
+
+
+@pytest.mark.parametrize("name", ["models/my encoder", "a/b/c"])
+def test_neither_directory_nor_model_id_is_a_clear_error(name):
+    with pytest.raises(TrainerError) as error:
+        resolve_encoder(name)
+    assert error.value.code == "E112" and "local directory" in str(error.value)
 
 
 def test_unknown_hub_name_is_a_clear_error_with_a_hint():
