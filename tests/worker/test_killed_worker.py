@@ -19,7 +19,6 @@ from rq.registry import FailedJobRegistry
 from backend.training import QUEUE_NAME, enqueue_training
 from tests.conftest import REPO_ROOT
 from tests.worker.conftest import TOKEN
-from tests.worker.project_export import export_tasks, label_config_for, read_documents
 from trainer.registry import ModelRegistry
 
 TRAINING_STARTS_WITHIN_S = 120
@@ -34,14 +33,6 @@ def wait_for(predicate, timeout_s: float, what: str):
             return value
         time.sleep(0.2)
     pytest.fail(f"timed out after {timeout_s} s waiting for {what}")
-
-
-@pytest.fixture
-def project(rurebus_dir, export_server):
-    documents = read_documents(rurebus_dir)
-    export_server.label_config = label_config_for(documents)
-    export_server.projects[3] = export_tasks(documents, export_server.label_config)
-    return export_server
 
 
 @pytest.fixture
@@ -72,10 +63,10 @@ def write_config(path, tiny_encoder_dir, epochs: int) -> None:
 
 
 def test_killed_training_leaves_the_registry_untouched_and_the_next_run_works(
-        project, worker_process, redis_url, redis_connection, tiny_encoder_dir):
+        annotated_project, worker_process, redis_url, redis_connection, tiny_encoder_dir):
     process, config, model_dir, log_path = worker_process
     write_config(config, tiny_encoder_dir, epochs=1000)  # far longer than the test waits
-    queued = enqueue_training(redis_url, "3", project.url, TOKEN, "START_TRAINING")
+    queued = enqueue_training(redis_url, "3", annotated_project.url, TOKEN, "START_TRAINING")
     job = Job.fetch(queued.job_id, connection=redis_connection)
 
     meta = wait_for(lambda: (m := job.get_meta()).get("stage") == "train" and m.get("step") and m,
@@ -95,7 +86,7 @@ def test_killed_training_leaves_the_registry_untouched_and_the_next_run_works(
     assert process.poll() is None  # the worker itself survives and takes the next job
 
     write_config(config, tiny_encoder_dir, epochs=1)
-    retry = enqueue_training(redis_url, "3", project.url, TOKEN, "START_TRAINING")
+    retry = enqueue_training(redis_url, "3", annotated_project.url, TOKEN, "START_TRAINING")
     assert retry.error is None and not retry.coalesced and retry.job_id != job.id
     second = Job.fetch(retry.job_id, connection=redis_connection)
     wait_for(lambda: second.get_status() in (JobStatus.FINISHED, JobStatus.FAILED),

@@ -2,43 +2,13 @@
 
 import json
 
-import pytest
 from rq import Queue, SimpleWorker
 from rq.job import Job, JobStatus
 
 from backend.training import QUEUE_NAME, enqueue_training
 from tests.worker.conftest import TOKEN
-from tests.worker.project_export import (
-    FIRST_TASK_ID,
-    SHORT_DOCUMENTS,
-    export_tasks,
-    label_config_for,
-    read_documents,
-)
-from trainer.registry import ModelRegistry, ModelVersion
-
-
-@pytest.fixture
-def annotated_project(rurebus_dir, export_server):
-    documents = read_documents(rurebus_dir)
-    export_server.label_config = label_config_for(documents)
-    export_server.projects[3] = export_tasks(documents, export_server.label_config)
-    return export_server
-
-
-@pytest.fixture
-def worker_env(monkeypatch, tmp_path, tiny_encoder_dir):
-    """The worker's environment: a fresh registry and a tiny, quick training configuration."""
-    config = tmp_path / "retrain.json"
-    config.write_text(json.dumps({
-        "encoder": str(tiny_encoder_dir), "epochs": 1, "batch_size": 8, "max_length": 64,
-        "stride": 16, "relation_max_length": 64, "device": "cpu", "threads": 1,
-    }))
-    for name in ("DEFAULT_MODEL", "LABEL_STUDIO_URL", "LABEL_STUDIO_API_KEY", "RETRAIN_FORCE_PROMOTE"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("MODEL_DIR", str(tmp_path / "models"))
-    monkeypatch.setenv("RETRAIN_CONFIG", str(config))
-    return tmp_path / "models"
+from tests.worker.project_export import FIRST_TASK_ID, SHORT_DOCUMENTS
+from trainer.registry import ModelRegistry
 
 
 def run_one_job(redis_url, redis_connection, url, token):
