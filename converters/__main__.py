@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 from tqdm import tqdm
@@ -74,13 +74,13 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _brat_to_label_studio(args: argparse.Namespace) -> str:
-    collection = read_collection(args.src, strict=not args.lenient)
+    collection = read_collection(args.src, strict=not args.lenient, progress=_bar("reading"))
     entity_types, relation_types = _types(collection.documents, collection.conf)
     fragments = any(len(entity.spans) > 1 for doc in collection.documents for entity in doc.entities)
     config_xml = build_label_config(entity_types, relation_types, fragments=fragments)
     config = parse_label_config(config_xml)
     tasks = [document_to_task(doc, config, args.as_, args.model_version)
-             for doc in tqdm(collection.documents, desc="brat2ls", unit="doc", disable=None)]
+             for doc in _bar("converting")(collection.documents)]
     atomic_write_text(args.output, json.dumps(tasks, ensure_ascii=False, indent=1) + "\n")
     if args.config_out:
         atomic_write_text(args.config_out, config_xml)
@@ -90,17 +90,23 @@ def _brat_to_label_studio(args: argparse.Namespace) -> str:
 
 def _label_studio_to_brat(args: argparse.Namespace) -> str:
     collection = load_export(args.export, args.annotation, args.predictions,
-                             strict=not args.lenient, text_key=args.text_key)
+                             strict=not args.lenient, text_key=args.text_key,
+                             progress=_bar("converting"))
     entity_types, relation_types = _types(collection.documents, None)
     if args.config:
         config = parse_label_config(args.config.read_text(encoding="utf-8"))
         entity_types = list(dict.fromkeys(config.entity_labels + entity_types))
         relation_types = list(dict.fromkeys(config.relation_labels + relation_types))
-    documents = list(tqdm(collection.documents, desc="ls2brat", unit="doc", disable=None))
-    write_collection(documents, args.output, format_annotation_conf(entity_types, relation_types),
-                     overwrite=args.force)
+    write_collection(collection.documents, args.output,
+                     format_annotation_conf(entity_types, relation_types), overwrite=args.force,
+                     progress=_bar("writing"))
     _print_skipped(collection)
     return _summary("ls2brat", collection, args.output)
+
+
+def _bar(stage: str) -> Callable[[Iterable], Iterable]:
+    """A tqdm progress bar on stderr when it is a terminal (none in logs and pipes)."""
+    return lambda items: tqdm(items, desc=stage, unit="doc", disable=None)
 
 
 def _types(documents: list[Document], conf: AnnotationConf | None) -> tuple[list[str], list[str]]:

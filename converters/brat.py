@@ -8,13 +8,14 @@ bytes without newline translation, so ``\\r\\n`` and every other byte survive a 
 from __future__ import annotations
 
 import zipfile
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from converters.annotation_conf import AnnotationConf, parse_annotation_conf
 from converters.brat_ann import format_ann, parse_ann
 from converters.document import Document
-from converters.errors import DUPLICATE_DOCUMENT, MISSING_FILE, ConversionError
+from converters.errors import BAD_ARCHIVE, DUPLICATE_DOCUMENT, MISSING_FILE, ConversionError
 from converters.files import atomic_directory, decode_utf8, safe_relative_name
 
 __all__ = ["Collection", "format_ann", "parse_ann", "read_collection", "write_collection"]
@@ -33,7 +34,12 @@ class Collection:
     skipped: list[ConversionError] = field(default_factory=list)
 
 
-def read_collection(src: str | Path, strict: bool = True) -> Collection:
+Progress = Callable[[Iterable], Iterable]
+"""Wraps the documents as they are parsed, e.g. ``lambda items: tqdm(items, unit="doc")``."""
+
+
+def read_collection(src: str | Path, strict: bool = True, progress: Progress | None = None,
+                    ) -> Collection:
     """Read a directory (recursively) or a .zip. Strict: raise at the first error.
 
     Lenient: skip each bad line (or a whole document whose file cannot be decoded) and list it
@@ -47,7 +53,8 @@ def read_collection(src: str | Path, strict: bool = True) -> Collection:
     files = _zip_files(src, strict, skipped) if src.is_file() else _directory_files(src)
     conf = _read_conf(files, src)
     documents = []
-    for name, (txt_location, ann_location) in sorted(_pairs(files, src, strict, skipped).items()):
+    pairs = sorted(_pairs(files, src, strict, skipped).items())
+    for name, (txt_location, ann_location) in (progress or list)(pairs):
         try:
             text = decode_utf8(files[txt_location], _shown(src, txt_location))
             ann = "" if ann_location is None else decode_utf8(
@@ -65,6 +72,7 @@ def read_collection(src: str | Path, strict: bool = True) -> Collection:
 
 def write_collection(
     docs: list[Document], out_dir: str | Path, conf_text: str | None = None, overwrite: bool = False,
+    progress: Progress | None = None,
 ) -> None:
     """Write ``name.txt`` + ``name.ann`` for each document (and ``annotation.conf`` if given).
 
@@ -75,7 +83,7 @@ def write_collection(
     with atomic_directory(out_dir, overwrite) as staging:
         if conf_text is not None:
             (staging / CONF_NAME).write_bytes(conf_text.encode("utf-8"))
-        for doc in docs:
+        for doc in (progress or list)(docs):
             relative = safe_relative_name(doc.name, out_dir)
             ann = format_ann(doc)
             target = staging / relative
@@ -98,6 +106,9 @@ def _directory_files(root: Path) -> dict[str, bytes]:
 
 def _zip_files(archive: Path, strict: bool, skipped: list[ConversionError]) -> dict[str, bytes]:
     files: dict[str, bytes] = {}
+    if not zipfile.is_zipfile(archive):
+        raise ConversionError(BAD_ARCHIVE, "file is not a .zip archive", archive,
+                              hint="give a directory of .txt/.ann files or a .zip of them")
     with zipfile.ZipFile(archive) as opened:
         for member in opened.infolist():
             name = member.filename

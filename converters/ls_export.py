@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from converters.brat import Collection
+from converters.brat import Collection, Progress
 from converters.brat_ann import format_ann, parse_ann
 from converters.document import Document
 from converters.errors import BAD_EXPORT, NO_ANNOTATION, ConversionError
@@ -40,7 +40,7 @@ def read_export(
 
 def load_export(
     source: str | Path | list, choose: str = "latest", use_predictions: bool = False,
-    strict: bool = True, text_key: str = "text",
+    strict: bool = True, text_key: str = "text", progress: Progress | None = None,
 ) -> Collection:
     """Like ``read_export``, but lenient mode skips bad results and lists them in ``skipped``."""
     if choose not in CHOICES:
@@ -49,7 +49,7 @@ def load_export(
     tasks = source if isinstance(source, list) else _load_tasks(Path(source))
     documents: list[Document] = []
     skipped: list[ConversionError] = []
-    for index, task in enumerate(tasks):
+    for index, task in enumerate((progress or list)(tasks)):
         try:
             chosen = _chosen(task, index, where, choose, use_predictions, text_key)
             if not chosen:

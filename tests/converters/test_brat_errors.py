@@ -152,3 +152,10 @@ def test_existing_output_is_kept_unless_overwrite(tmp_path: Path) -> None:
     write_collection([Document("b", "второй")], out, overwrite=True)
     assert sorted(path.name for path in out.iterdir()) == ["b.ann", "b.txt"]
     assert [path.name for path in tmp_path.iterdir()] == ["out"]
+
+
+def test_file_that_is_not_a_zip_is_refused(tmp_path: Path) -> None:
+    not_zip = tmp_path / "corpus.zip"
+    not_zip.write_text(TEXT, encoding="utf-8")
+    error = first_error(not_zip)
+    assert (error.code, error.path) == (errors.BAD_ARCHIVE, not_zip)
