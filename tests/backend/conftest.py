@@ -1,0 +1,78 @@
+"""Backend fixtures: a checkpoint that always predicts, app clients on a temporary MODEL_DIR, and
+a Redis database of the backend's own.
+
+``eager_checkpoint`` is the shared ``tiny_checkpoint`` with its two heads' biases raised for one
+entity type and one relation type, so every word becomes an entity and every pair in a sentence
+a relation. The checkpoint, its loading and the whole inference path stay real; only the weights
+are chosen so that output checks always have regions and relations to check.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import redis
+from flask.testing import FlaskClient
+from safetensors.torch import load_file, save_file
+
+from backend.app import create_app
+from backend.settings import Settings
+from converters.labelstudio import build_label_config
+
+BACKEND_TESTS_DB = 7
+"""Redis database of the backend tests (the worker tests use 5)."""
+FORCED_BIAS = 50.0
+
+
+@pytest.fixture(scope="session")
+def eager_checkpoint(tiny_checkpoint: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    directory = tmp_path_factory.mktemp("eager") / "checkpoint"
+    shutil.copytree(tiny_checkpoint, directory)
+    labels = json.loads((directory / "labels.json").read_text())
+    entity_type, relation_type = labels["entity_types"][0], labels["relation_types"][0]
+    state = load_file(str(directory / "model.safetensors"))
+    ner_labels = ["O"] + [f"{p}-{kind}" for kind in labels["entity_types"] for p in "BI"]
+    state["ner_head.bias"][ner_labels.index(f"B-{entity_type}")] += FORCED_BIAS
+    # relation labels: no-relation first, then the types in order (see trainer.tagging.LabelMaps)
+    state["relation_head.bias"][1 + labels["relation_types"].index(relation_type)] += FORCED_BIAS
+    save_file(state, str(directory / "model.safetensors"), metadata={"format": "pt"})
+    return directory
+
+
+@pytest.fixture(scope="session")
+def checkpoint_labels(eager_checkpoint: Path) -> dict:
+    return json.loads((eager_checkpoint / "labels.json").read_text())
+
+
+@pytest.fixture(scope="session")
+def label_config(checkpoint_labels: dict) -> str:
+    """The labeling config a RuREBus project would use: every model type present."""
+    return build_label_config(checkpoint_labels["entity_types"], checkpoint_labels["relation_types"])
+
+
+@pytest.fixture
+def backend_redis_url() -> Iterator[str]:
+    url = f"redis://127.0.0.1:6379/{BACKEND_TESTS_DB}"
+    connection = redis.Redis.from_url(url, socket_connect_timeout=2)
+    connection.flushdb()
+    try:
+        yield url
+    finally:
+        connection.flushdb()
+        connection.close()
+
+
+def make_client(tmp_path: Path, default_model: Path | None, **overrides) -> FlaskClient:
+    settings = Settings(model_dir=tmp_path / "models", default_model=default_model, **overrides)
+    app = create_app(settings)
+    app.testing = True
+    return app.test_client()
+
+
+@pytest.fixture
+def client(tmp_path: Path, eager_checkpoint: Path) -> FlaskClient:
+    return make_client(tmp_path, eager_checkpoint)
