@@ -74,9 +74,8 @@ def _parse_line(parsed: _Parsed, line: str, line_number: int, path: str | Path |
     if annotation_id != "*" and not ID_PATTERN.fullmatch(annotation_id):
         raise fail(MALFORMED_LINE, f"unknown annotation id '{annotation_id}'",
                    "ids start with T, R, E, A, M, N or # (or are '*' for equivalences)")
-    if annotation_id != "*":
-        if annotation_id in parsed.seen_ids:
-            raise fail(DUPLICATE_ID, f"id {annotation_id} is used twice",
+    if annotation_id in parsed.seen_ids:
+        raise fail(DUPLICATE_ID, f"id {annotation_id} is used twice",
                        "give every annotation of a document its own id")
     parse = _LINE_PARSERS[annotation_id[0]]
     annotation = parse(parsed.doc.text, annotation_id, rest, fail)
@@ -89,16 +88,14 @@ def _parse_line(parsed: _Parsed, line: str, line_number: int, path: str | Path |
 Fail = Callable[[str, str, str], ConversionError]
 
 
-def _fields(rest: str, expected: int, fail: Fail, example: str) -> list[str]:
-    """TAB fields after the id; a missing field is truncation, an extra non-empty one malformation."""
-    fields = rest.split("\t")
-    if len(fields) < expected:
-        raise fail(TRUNCATED_LINE, f"expected {expected} TAB-separated field(s) after the id, "
-                   f"found {len(fields)}", f"write it as '{example}'")
-    if len(fields) > expected and any(fields[expected:]):
-        raise fail(MALFORMED_LINE, f"unexpected extra field '{fields[expected][:40]}'",
+def _body(rest: str, fail: Fail, example: str) -> str:
+    """The one TAB field after the id; an extra non-empty field is malformed (an empty one, as
+    some RuREBus lines end with a TAB, is not)."""
+    body, *extra = rest.split("\t")
+    if any(extra):
+        raise fail(MALFORMED_LINE, f"unexpected extra field '{next(filter(None, extra))[:40]}'",
                    f"write it as '{example}'")
-    return fields[:expected]
+    return body
 
 
 def _words(field_text: str, minimum: int, maximum: int | None, fail: Fail, example: str) -> list[str]:
@@ -152,7 +149,7 @@ def _parse_text_bound(text: str, annotation_id: str, rest: str, fail: Fail) -> E
 
 def _parse_relation(text: str, annotation_id: str, rest: str, fail: Fail) -> Relation:
     example = "R1<TAB>Type Arg1:T1 Arg2:T2"
-    (body,) = _fields(rest, 1, fail, example)
+    body = _body(rest, fail, example)
     relation_type, first, second = _words(body, 3, 3, fail, example)
     arg1_role, arg1 = _reference(first, fail, example)
     arg2_role, arg2 = _reference(second, fail, example)
@@ -161,7 +158,7 @@ def _parse_relation(text: str, annotation_id: str, rest: str, fail: Fail) -> Rel
 
 def _parse_event(text: str, annotation_id: str, rest: str, fail: Fail) -> Event:
     example = "E1<TAB>Type:T1 Role:T2"
-    (body,) = _fields(rest, 1, fail, example)
+    body = _body(rest, fail, example)
     words = _words(body, 1, None, fail, example)
     event_type, trigger = _reference(words[0], fail, example)
     arguments = [_reference(word, fail, example) for word in words[1:]]
@@ -170,7 +167,7 @@ def _parse_event(text: str, annotation_id: str, rest: str, fail: Fail) -> Event:
 
 def _parse_attribute(text: str, annotation_id: str, rest: str, fail: Fail) -> Attribute:
     example = "A1<TAB>Name E1 [Value]"
-    (body,) = _fields(rest, 1, fail, example)
+    body = _body(rest, fail, example)
     words = _words(body, 2, 3, fail, example)
     return Attribute(annotation_id, words[0], words[1], words[2] if len(words) == 3 else None)
 
@@ -197,7 +194,7 @@ def _parse_note(text: str, annotation_id: str, rest: str, fail: Fail) -> Note:
 
 def _parse_equivalence(text: str, annotation_id: str, rest: str, fail: Fail) -> Equivalence:
     example = "*<TAB>Equiv T1 T2"
-    (body,) = _fields(rest, 1, fail, example)
+    body = _body(rest, fail, example)
     words = _words(body, 3, None, fail, example)
     return Equivalence(words[0], tuple(words[1:]))
 

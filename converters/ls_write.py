@@ -3,7 +3,7 @@
 Representation (see README "Converters"):
 
 * each entity fragment is a ``labels`` region whose id is the brat id (``T3``; further fragments
-  of a discontinuous entity are ``T3.2``, ``T3.3``, chained by ``fragment`` relations);
+  of a discontinuous entity are ``T3-2``, ``T3-3``, chained by ``fragment`` relations);
 * each relation with the default roles between two entities is a ``relation`` result,
   ``from_id`` = Arg1, ``to_id`` = Arg2, ``direction: right``;
 * everything Label Studio cannot show (events, attributes, normalisations, notes, equivalences,
@@ -91,7 +91,7 @@ def _unknown_label(doc: Document, kind: str, annotation_id: str, label: str,
 
 
 def _entity_regions(text: str, entity: Entity, config: LabelConfig) -> list[dict]:
-    region_ids = [entity.id] + [f"{entity.id}.{number}"
+    region_ids = [entity.id] + [f"{entity.id}-{number}"
                                 for number in range(2, len(entity.spans) + 1)]
     regions = []
     for region_id, span in zip(region_ids, entity.spans):

@@ -88,9 +88,9 @@ def test_task_layout_regions_fragments_and_hidden_lines() -> None:
     regions = {item["id"]: item for item in result if item["type"] == "labels"}
     assert regions["T1"]["value"] == {"start": 0, "end": 22, "text": "Министерство\u00a0экономики",
                                       "labels": ["ORG"]}
-    assert "T3.2" in regions and regions["T3.2"]["value"]["text"] == "программу"
+    assert "T3-2" in regions and regions["T3-2"]["value"]["text"] == "программу"
     links = [item for item in result if item["type"] == "relation"]
-    assert relation("T3", "T3.2", FRAGMENT_RELATION) in links
+    assert relation("T3", "T3-2", FRAGMENT_RELATION) in links
     assert relation("T4", "T5", "TSK") in links
     assert len(links) == 2, "R1 (noted), R2 (roles), R3 (event argument) stay hidden"
     assert task["data"]["document"] == "every_kind"
@@ -195,8 +195,8 @@ def test_bad_result_is_reported_strictly_or_skipped_leniently(item: object, code
 
 
 def test_fragments_with_different_labels_are_refused() -> None:
-    result = [region("T1", 0, 6, "MET"), region("T1.2", 7, 11, "SOC"),
-              relation("T1", "T1.2", FRAGMENT_RELATION)]
+    result = [region("T1", 0, 6, "MET"), region("T1-2", 7, 11, "SOC"),
+              relation("T1", "T1-2", FRAGMENT_RELATION)]
     with pytest.raises(ConversionError) as caught:
         result_to_document("d", "Бюджет края", result)
-    assert caught.value.code == errors.BAD_RESULT and "T1, T1.2" in caught.value.message
+    assert caught.value.code == errors.BAD_RESULT and "T1, T1-2" in caught.value.message
