@@ -49,7 +49,8 @@ def parse_ann(
     one are skipped too, each with its own error.
     """
     parsed = _Parsed(Document(name=name, text=text))
-    for line_number, line in enumerate(ann.split("\n"), start=1):
+    # Windows editors may start an .ann with a byte-order mark; it is not part of the first id.
+    for line_number, line in enumerate(ann.removeprefix("\ufeff").split("\n"), start=1):
         line = line.removesuffix("\r")
         if not line.strip():
             continue

@@ -43,9 +43,10 @@ def test_format_then_parse_gives_the_same_document() -> None:
     assert errors == [] and again == doc
 
 
-def test_crlf_ann_file_and_trailing_tab_are_accepted() -> None:
+def test_bom_crlf_ann_file_and_trailing_tab_are_accepted() -> None:
     text = "Бюджет края"
-    doc, errors = parse_ann(text, "T1\tMET 0 6\tБюджет\r\nT2\tSOC 7 11\tкрая\r\nR1\tGOL Arg1:T1 Arg2:T2\t\r\n", "d")
+    ann = "\ufeffT1\tMET 0 6\tБюджет\r\nT2\tSOC 7 11\tкрая\r\nR1\tGOL Arg1:T1 Arg2:T2\t\r\n"
+    doc, errors = parse_ann(text, ann, "d")
     assert errors == [] and [e.text for e in doc.entities] == ["Бюджет", "края"]
     assert doc.relations == [Relation("R1", "GOL", "T1", "T2")]
 
@@ -83,6 +84,15 @@ def test_write_collection_preserves_txt_bytes_exactly(crafted_collection: Path, 
     again = read_collection(out)
     assert again.documents == collection.documents
     assert again.conf.entity_types == ["ORG"]
+
+
+def test_bom_in_the_text_is_a_character_brat_offsets_count(tmp_path: Path) -> None:
+    (tmp_path / "bom.txt").write_bytes("\ufeffБюджет".encode())
+    (tmp_path / "bom.ann").write_bytes("T1\tMET 1 7\tБюджет\n".encode())
+    (doc,) = read_collection(tmp_path).documents
+    assert doc.entities[0].text == "Бюджет"
+    write_collection([doc], tmp_path / "out")
+    assert (tmp_path / "out" / "bom.txt").read_bytes() == (tmp_path / "bom.txt").read_bytes()
 
 
 def test_zip_collection_names_documents_by_member_path(crafted_collection: Path, tmp_path: Path) -> None:
