@@ -78,19 +78,23 @@ def _utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-def _write_json_atomically(path: Path, payload: dict, mode: int = 0o644) -> None:
-    """Write JSON to a temporary file in the same directory, fsync it, then rename it over ``path``."""
+def _write_atomically(path: Path, content: str, mode: int = 0o644) -> None:
+    """Write to a temporary file in the same directory, fsync it, then rename it over ``path``."""
     handle, temp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
     try:
         os.fchmod(handle, mode)
         with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            json.dump(payload, stream, ensure_ascii=False, indent=2)
+            stream.write(content)
             stream.flush()
             os.fsync(stream.fileno())
         os.replace(temp_name, path)
     except BaseException:
         Path(temp_name).unlink(missing_ok=True)
         raise
+
+
+def _write_json_atomically(path: Path, payload: dict, mode: int = 0o644) -> None:
+    _write_atomically(path, json.dumps(payload, ensure_ascii=False, indent=2), mode)
 
 
 def _read_json(path: Path) -> dict:
@@ -261,17 +265,7 @@ class ModelRegistry:
             return ""
 
     def _point_current(self, project: str, name: str) -> None:
-        pointer = self._project_dir(project) / "current"
-        handle, temp_name = tempfile.mkstemp(dir=pointer.parent, prefix=".current.")
-        try:
-            with os.fdopen(handle, "w", encoding="utf-8") as stream:
-                stream.write(name + "\n")
-                stream.flush()
-                os.fsync(stream.fileno())
-            os.replace(temp_name, pointer)
-        except BaseException:
-            Path(temp_name).unlink(missing_ok=True)
-            raise
+        _write_atomically(self._project_dir(project) / "current", name + "\n")
 
     def _load_version(self, project: str, name: str, promoted: bool) -> ModelVersion:
         if not _VERSION_NAME.fullmatch(name):
