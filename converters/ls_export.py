@@ -23,7 +23,7 @@ from converters.document import Document
 from converters.errors import BAD_EXPORT, NO_ANNOTATION, ConversionError
 from converters.files import decode_utf8
 from converters.ls_read import result_to_document
-from converters.ls_write import BRAT_DATA_KEY, NAME_DATA_KEY
+from converters.ls_write import BRAT_DATA_KEY, NAME_DATA_KEY, RELATION_IDS_DATA_KEY, relation_key
 
 CHOICES = ("latest", "ground-truth", "per-annotator")
 PREDICTIONS_FOLDER = "predictions"
@@ -126,23 +126,39 @@ def _document(task: dict, index: int, where: str, folder: str, kind: str, item: 
         raise ConversionError(BAD_EXPORT, f"task {task_id}: {kind} has no result list", where,
                               hint="export the project as JSON")
     doc = result_to_document(folder + name, data[text_key], result, errors, location)
-    return _with_brat_extras(doc, data.get(BRAT_DATA_KEY) or "", location, errors)
+    extras = data.get(BRAT_DATA_KEY) or ""
+    known_ids = data.get(RELATION_IDS_DATA_KEY)
+    _restore_relation_ids(doc, known_ids if isinstance(known_ids, dict) else {},
+                          {line.split("\t", 1)[0] for line in extras.splitlines()})
+    return _with_brat_extras(doc, extras, location, errors)
+
+
+def _restore_relation_ids(doc: Document, known_ids: dict, reserved: set[str]) -> None:
+    """Give relations their brat ids back (Label Studio drops relation ids); new ones get fresh
+    ``R`` ids that collide with neither those nor the ids kept in ``data["brat"]``."""
+    unused = {key: list(ids) for key, ids in known_ids.items() if isinstance(ids, list)}
+    unnamed = []
+    for relation in doc.relations:
+        ids = unused.get(relation_key(relation))
+        if ids:
+            relation.id = ids.pop(0)
+            reserved.add(relation.id)
+        else:
+            unnamed.append(relation)
+    numbers = (f"R{number}" for number in range(1, len(doc.relations) + len(reserved) + 2))
+    free = (relation_id for relation_id in numbers if relation_id not in reserved)
+    for relation in unnamed:
+        relation.id = next(free)
 
 
 def _with_brat_extras(doc: Document, extras: str, where: str,
                       errors: list[ConversionError] | None) -> Document:
     """Merge the brat lines kept in ``data["brat"]`` back, validating their references.
 
-    The kept lines come first so that error line numbers are those of ``data["brat"]``; the
-    relations read from Label Studio are renumbered around the kept ids.
+    The kept lines come first so that error line numbers are those of ``data["brat"]``.
     """
     if not extras:
         return doc
-    kept_ids = {line.split("\t", 1)[0] for line in extras.splitlines()}
-    numbers = (f"R{number}" for number in range(1, len(doc.relations) + len(kept_ids) + 2))
-    free = (relation_id for relation_id in numbers if relation_id not in kept_ids)
-    for relation in doc.relations:
-        relation.id = next(free)
     scores = {entity.id: entity.score for entity in doc.entities}
     merged, problems = parse_ann(doc.text, extras + format_ann(doc), doc.name,
                                  f"{where}, data.{BRAT_DATA_KEY}", strict=errors is None)

@@ -9,7 +9,7 @@ Representation (see README "Converters"):
 * everything Label Studio cannot show (events, attributes, normalisations, notes, equivalences,
   and relations with other roles, with an event argument, or with an attribute or note on
   them) stays as brat lines in the task's ``data["brat"]``; ``data["document"]`` keeps the
-  document name.
+  document name and ``data["brat_relation_ids"]`` the ids of the shown relations.
 """
 
 from __future__ import annotations
@@ -27,6 +27,9 @@ BRAT_DATA_KEY = "brat"
 """Task ``data`` key holding the brat lines Label Studio has no region or relation for."""
 NAME_DATA_KEY = "document"
 """Task ``data`` key holding the document name (its brat path stem)."""
+RELATION_IDS_DATA_KEY = "brat_relation_ids"
+"""Task ``data`` key mapping ``"TYPE ARG1 ARG2"`` to the brat ids of the relations shown as
+``relation`` results, which Label Studio stores without an id."""
 DEFAULT_ROLES = ("Arg1", "Arg2")
 
 
@@ -39,6 +42,19 @@ def _shown_relations(doc: Document) -> list[Relation]:
             if (relation.arg1_role, relation.arg2_role) == DEFAULT_ROLES
             and relation.arg1 in entity_ids and relation.arg2 in entity_ids
             and relation.id not in targets]
+
+
+def relation_key(relation: Relation) -> str:
+    """How a shown relation is recognised when it comes back: its type and argument ids."""
+    return f"{relation.type} {relation.arg1} {relation.arg2}"
+
+
+def relation_ids(doc: Document) -> dict[str, list[str]]:
+    """``relation_key`` → brat ids (a list: the same relation may be annotated twice)."""
+    ids: dict[str, list[str]] = {}
+    for relation in _shown_relations(doc):
+        ids.setdefault(relation_key(relation), []).append(relation.id)
+    return ids
 
 
 def brat_extras(doc: Document) -> str:
@@ -120,7 +136,8 @@ def document_to_task(
 ) -> dict:
     """An import task: ``data`` (text, name, hidden brat lines) plus one annotation or prediction."""
     result = document_to_result(doc, config)
-    data = {config.text_key: doc.text, NAME_DATA_KEY: doc.name, BRAT_DATA_KEY: brat_extras(doc)}
+    data = {config.text_key: doc.text, NAME_DATA_KEY: doc.name, BRAT_DATA_KEY: brat_extras(doc),
+            RELATION_IDS_DATA_KEY: relation_ids(doc)}
     if as_ == "annotations":
         return {"data": data, "annotations": [{"result": result}]}
     if as_ == "predictions":

@@ -200,3 +200,20 @@ def test_fragments_with_different_labels_are_refused() -> None:
     with pytest.raises(ConversionError) as caught:
         result_to_document("d", "Бюджет края", result)
     assert caught.value.code == errors.BAD_RESULT and "T1, T1-2" in caught.value.message
+
+
+def test_relation_ids_come_back_and_new_relations_get_fresh_ids() -> None:
+    text = "Бюджет края вырос"
+    doc = Document("d", text, entities=[
+        Entity("T1", "MET", (Span(0, 6),), "Бюджет"), Entity("T2", "SOC", (Span(7, 11),), "края"),
+        Entity("T3", "ACT", (Span(12, 17),), "вырос")],
+        relations=[Relation("R7", "GOL", "T1", "T2"), Relation("R3", "GOL", "T1", "T2"),
+                   Relation("R9", "TSK", "T3", "T1")])
+    task = document_to_task(doc, config_for(doc))
+    assert task["data"]["brat_relation_ids"] == {"GOL T1 T2": ["R7", "R3"], "TSK T3 T1": ["R9"]}
+    result = task["annotations"][0]["result"]
+    result.append(relation("T2", "T3", "TSK"))
+    (back,) = read_export([task])
+    assert [(r.id, r.type, r.arg1, r.arg2) for r in back.relations] == [
+        ("R7", "GOL", "T1", "T2"), ("R3", "GOL", "T1", "T2"), ("R9", "TSK", "T3", "T1"),
+        ("R1", "TSK", "T2", "T3")]

@@ -39,8 +39,10 @@ def documents(draw: st.DrawFn) -> Document:
     relations = []
     if ids:
         pairs = draw(st.lists(st.tuples(st.sampled_from(ids), st.sampled_from(ids)), max_size=5))
+        numbers = draw(st.lists(st.integers(1, 99), min_size=len(pairs), max_size=len(pairs),
+                                unique=True))
         relations = [Relation(f"R{number}", draw(st.sampled_from(RELATION_TYPES)), first, second)
-                     for number, (first, second) in enumerate(pairs, start=1)]
+                     for number, (first, second) in zip(numbers, pairs)]
     attributes = [Attribute("A1", "Negation", ids[0])] if ids and draw(st.booleans()) else []
     notes = [Note("#1", "AnnotatorNotes", ids[-1], "note\twith tab")] if ids and draw(st.booleans()) else []
     return Document("doc", text, entities, relations, attributes=attributes, notes=notes)
