@@ -9,15 +9,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import shutil
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import torch
 from safetensors.torch import load_file, save_file
 
+from converters.files import atomic_directory
 from trainer.config import TrainingConfig
 from trainer.errors import TrainerError
 from trainer.features import MARKER_TOKENS, SpecialIds, add_marker_tokens
@@ -73,42 +71,24 @@ def _digest(path: Path) -> str:
 def save_checkpoint(directory: Path, model: JointModel, tokenizer, labels: LabelMaps,
                     config: TrainingConfig, metrics: dict) -> str:
     """Write the checkpoint into a temporary sibling, then swap it into place; returns version."""
-    directory = Path(directory)
-    directory.parent.mkdir(parents=True, exist_ok=True)
-    temporary = Path(tempfile.mkdtemp(prefix=f".{directory.name}.", dir=directory.parent))
-    try:
+    with atomic_directory(Path(directory), overwrite=True) as staging:
         state = {name: tensor.detach().to("cpu").contiguous()
                  for name, tensor in model.state_dict().items()}
-        save_file(state, str(temporary / WEIGHTS), metadata={"format": "pt"})
-        version = _digest(temporary / WEIGHTS)[:12]
-        tokenizer.save_pretrained(temporary)
-        (temporary / "config.json").write_text(json.dumps({
+        save_file(state, str(staging / WEIGHTS), metadata={"format": "pt"})
+        version = _digest(staging / WEIGHTS)[:12]
+        tokenizer.save_pretrained(staging)
+        (staging / "config.json").write_text(json.dumps({
             "format_version": FORMAT_VERSION,
             "version": version,
             "marker_tokens": list(MARKER_TOKENS),
             "training": config.to_dict(),
             "encoder_config": model.encoder.config.to_dict(),
         }, indent=2, ensure_ascii=False), encoding="utf-8")
-        (temporary / "labels.json").write_text(json.dumps(labels.to_dict(), indent=2),
-                                               encoding="utf-8")
-        (temporary / "metrics.json").write_text(json.dumps(metrics, indent=2, ensure_ascii=False),
-                                                encoding="utf-8")
-        _swap_into_place(temporary, directory)
-    except BaseException:
-        shutil.rmtree(temporary, ignore_errors=True)
-        raise
+        (staging / "labels.json").write_text(json.dumps(labels.to_dict(), indent=2),
+                                             encoding="utf-8")
+        (staging / "metrics.json").write_text(json.dumps(metrics, indent=2, ensure_ascii=False),
+                                              encoding="utf-8")
     return version
-
-
-def _swap_into_place(temporary: Path, directory: Path) -> None:
-    """``os.replace`` cannot replace a non-empty directory: move the old one aside first."""
-    if not directory.exists():
-        os.replace(temporary, directory)
-        return
-    old = Path(tempfile.mkdtemp(prefix=f".{directory.name}.old.", dir=directory.parent))
-    os.replace(directory, old / "checkpoint")
-    os.replace(temporary, directory)
-    shutil.rmtree(old, ignore_errors=True)
 
 
 def _read_json(directory: Path, name: str) -> dict:

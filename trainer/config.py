@@ -49,6 +49,8 @@ class TrainingConfig:
     max_grad_norm: float = _option(1.0, "gradient clipping norm (0: no clipping)")
     freeze_word_embeddings: bool = _option(
         False, "keep the word-embedding matrix fixed (about 40% faster steps on CPU)")
+    freeze_layers: int = _option(
+        0, "fix all embeddings (entity markers too) and this many lowest encoder layers")
     negative_relation_rate: float = _option(
         1.0, "fraction of entities without any relation kept as relation examples")
     threads: int = _option(0, "torch CPU threads (0: torch's default)")
@@ -77,6 +79,7 @@ class TrainingConfig:
             (self.eval_max_docs >= 0, "eval_max_docs", "zero or more"),
             (0 <= self.warmup_ratio < 1, "warmup_ratio", "in [0, 1)"),
             (self.max_grad_norm >= 0, "max_grad_norm", "zero or more"),
+            (self.freeze_layers >= 0, "freeze_layers", "zero or more"),
             (0 <= self.negative_relation_rate <= 1, "negative_relation_rate", "in [0, 1]"),
             (self.threads >= 0, "threads", "zero or more"),
         ]

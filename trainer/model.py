@@ -6,6 +6,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from trainer.errors import TrainerError
+
 
 class JointModel(nn.Module):
     """Encoder + dropout + NER head + relation head.
@@ -33,6 +35,22 @@ class JointModel(nn.Module):
 
     def freeze_word_embeddings(self) -> None:
         self.encoder.get_input_embeddings().weight.requires_grad_(False)
+
+    def freeze_lower_layers(self, count: int) -> None:
+        """Fix all embeddings (markers included) and the ``count`` lowest encoder layers.
+
+        Nothing below the first trainable layer then needs a gradient, so the backward pass
+        stops there: with 6 of 12 layers fixed a CPU step costs about a third less.
+        """
+        layers = getattr(getattr(self.encoder, "encoder", None), "layer", None)
+        if layers is None or count > len(layers):
+            raise TrainerError("E123", f"freeze_layers={count}: expected an encoder with at least "
+                                       f"that many layers in .encoder.layer; found "
+                                       f"{'none' if layers is None else len(layers)}",
+                               hint="lower freeze_layers or set it to 0 for this encoder")
+        frozen = [self.marker_embeddings, self.encoder.embeddings, *layers[:count]]
+        for module in frozen:
+            module.requires_grad_(False)
 
     def embed(self, input_ids: torch.Tensor) -> torch.Tensor:
         is_marker = input_ids >= self.marker_start_id

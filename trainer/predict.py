@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import argparse
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -10,6 +12,7 @@ import torch
 
 from converters.document import Document
 from trainer.checkpoint import Loaded, load_checkpoint
+from trainer.errors import TrainerError
 from trainer.inference import Engine, InferenceSettings, to_document
 from trainer.tokenization import annotation_extents, merge_crossing, split_sentences
 
@@ -81,3 +84,54 @@ class Predictor:
         self.engine.link_relations([s for group in per_document for s in group], batch_size)
         return [to_document(document.name, document.text, states, keep_entities=document.entities)
                 for document, states in zip(documents, per_document)]
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--model", required=True, type=Path, help="checkpoint directory")
+    parser.add_argument("src", type=Path, help="brat collection to pre-annotate (directory or .zip)")
+    parser.add_argument("-o", "--output", required=True, type=Path,
+                        help="directory to write the annotated collection into")
+    parser.add_argument("--keep-existing", action="store_true",
+                        help="keep the collection's annotations and add only new entities that "
+                             "overlap none of them (and relations between kept entities)")
+    parser.add_argument("--force", action="store_true", help="replace an existing output directory")
+    parser.add_argument("--device", default="auto", help="auto, cpu, cuda or cuda:N")
+    parser.add_argument("--bf16", action="store_true",
+                        help="bf16 autocast on CPU (faster on CPUs with AVX-512 bf16)")
+    parser.add_argument("--batch-size", type=int, default=64, help="examples per forward pass")
+
+
+def run_command(args: argparse.Namespace) -> int:
+    from converters.brat import read_collection, write_collection
+    from converters.errors import ConversionError
+    from trainer.merge import add_predictions
+
+    try:
+        collection = read_collection(args.src)
+    except ConversionError as error:
+        raise TrainerError("E150", f"cannot read the collection to annotate: {error}",
+                           path=args.src, hint="give a brat directory or .zip") from None
+    documents = collection.documents
+    if not documents:
+        raise TrainerError("E151", "the collection holds no .txt documents", path=args.src,
+                           hint="give a folder with .txt files (with or without .ann)")
+    for document in documents:
+        if not split_sentences(document.text):
+            print(f"warning: {document.name}: no sentences (empty or blank text); written "
+                  "without new annotations", file=sys.stderr)
+    predictor = Predictor.load(args.model, args.device, args.batch_size, args.bf16)
+    predicted = predictor.predict([d.text for d in documents], [d.name for d in documents])
+    if args.keep_existing:
+        predicted = [add_predictions(old, new) for old, new in zip(documents, predicted)]
+    conf = (args.src / "annotation.conf") if args.src.is_dir() else None
+    conf_text = conf.read_text(encoding="utf-8") if conf is not None and conf.is_file() else None
+    try:
+        write_collection(predicted, args.output, conf_text, overwrite=args.force)
+    except ConversionError as error:
+        raise TrainerError("E152", f"cannot write the annotated collection: {error}",
+                           path=args.output, hint="choose a new --output or pass --force") from None
+    entities = sum(len(d.entities) for d in predicted)
+    relations = sum(len(d.relations) for d in predicted)
+    print(f"{len(predicted)} documents, {entities} entities, {relations} relations -> "
+          f"{args.output} (model {predictor.version})")
+    return 0

@@ -113,7 +113,8 @@ def word_range(sentence: Sentence, start: int, end: int) -> tuple[int, int] | No
 
 
 def windows(lengths: Sequence[int], budget: int, stride: int) -> list[tuple[int, int]]:
-    """Word ranges ``[a, b)`` whose sub-token counts fit ``budget``, overlapping by ≤ ``stride``.
+    """Word ranges ``[a, b)`` whose sub-token counts fit ``budget``; neighbours share up to
+    ``stride`` sub-tokens (at least one word).
 
     A sentence that fits is one window; a longer one is covered by windows that share up to
     ``stride`` sub-tokens with their neighbour, so no word ever loses its context to truncation.
@@ -132,6 +133,8 @@ def windows(lengths: Sequence[int], budget: int, stride: int) -> list[tuple[int,
         while next_first - 1 > first and shared + lengths[next_first - 1] <= stride:
             next_first -= 1
             shared += lengths[next_first]
+        if next_first == last and last - 1 > first:  # share at least one word for context
+            next_first -= 1
         first = next_first
     return spans
 

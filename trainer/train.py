@@ -120,6 +120,8 @@ def train(config: TrainingConfig, train_docs: Sequence[Document], dev_docs: Sequ
     model, tokenizer, labels = _initial_model(config, train_docs, init_from, device)
     if config.freeze_word_embeddings:
         model.freeze_word_embeddings()
+    if config.freeze_layers:
+        model.freeze_lower_layers(config.freeze_layers)
     rng = random.Random(config.seed)
     examples = training_examples(train_docs, tokenizer, labels, config, rng)
     if not examples:

@@ -1,0 +1,69 @@
+"""Checkpoints: save → load gives identical predictions; damaged ones give coded errors."""
+
+import json
+import shutil
+
+import pytest
+
+from converters.document import Document
+from tests.fixtures.checkpoint import tiny_documents
+from trainer.checkpoint import load_checkpoint, save_checkpoint
+from trainer.errors import TrainerError
+from trainer.predict import Predictor
+
+
+def as_tuples(documents: list[Document]) -> list:
+    return [([(e.id, e.type, e.spans, e.score) for e in d.entities],
+             [(r.type, r.arg1, r.arg2, r.score) for r in d.relations]) for d in documents]
+
+
+def test_a_checkpoint_directory_holds_every_part(tiny_checkpoint):
+    names = {path.name for path in tiny_checkpoint.iterdir()}
+    assert {"model.safetensors", "config.json", "labels.json", "metrics.json",
+            "tokenizer_config.json"} <= names
+    config = json.loads((tiny_checkpoint / "config.json").read_text())
+    assert config["training"]["max_length"] == 64
+    assert config["encoder_config"]["hidden_size"] == 32
+
+
+def test_save_then_load_gives_identical_predictions(tiny_checkpoint, tmp_path):
+    texts = [document.text for document in tiny_documents()]
+    first = Predictor.load(tiny_checkpoint, device="cpu")
+    loaded = load_checkpoint(tiny_checkpoint)
+    version = save_checkpoint(tmp_path / "copy", loaded.model, loaded.tokenizer, loaded.labels,
+                              loaded.config, loaded.metrics)
+    second = Predictor.load(tmp_path / "copy", device="cpu")
+    assert version == first.version
+    assert as_tuples(first.predict(texts)) == as_tuples(second.predict(texts))
+    assert first.entity_types == ["ACT", "BIN", "CMP", "ECO", "INST", "MET"]
+
+
+def test_missing_directory_and_missing_files_give_E140(tmp_path, tiny_checkpoint):
+    with pytest.raises(TrainerError) as error:
+        load_checkpoint(tmp_path / "nowhere")
+    assert error.value.code == "E140"
+    broken = tmp_path / "broken"
+    shutil.copytree(tiny_checkpoint, broken)
+    (broken / "labels.json").unlink()
+    with pytest.raises(TrainerError, match="missing labels.json") as error:
+        load_checkpoint(broken)
+    assert error.value.code == "E140"
+
+
+def test_corrupt_weights_give_E143(tmp_path, tiny_checkpoint):
+    broken = tmp_path / "broken"
+    shutil.copytree(tiny_checkpoint, broken)
+    (broken / "model.safetensors").write_bytes(b"not a safetensors file")
+    with pytest.raises(TrainerError) as error:
+        load_checkpoint(broken)
+    assert error.value.code == "E143"
+    assert "retrain or restore" in str(error.value)
+
+
+def test_unreadable_config_gives_E141(tmp_path, tiny_checkpoint):
+    broken = tmp_path / "broken"
+    shutil.copytree(tiny_checkpoint, broken)
+    (broken / "config.json").write_text("{not json")
+    with pytest.raises(TrainerError) as error:
+        load_checkpoint(broken)
+    assert error.value.code == "E141"
