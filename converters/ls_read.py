@@ -107,6 +107,14 @@ def result_to_document(
     return Document(name=name, text=text, entities=entities, relations=relations)
 
 
+def _relation_labels(item: dict) -> list[str]:
+    """A relation's labels; anything but a list of strings counts as no label."""
+    labels = item.get("labels")
+    if isinstance(labels, list) and all(isinstance(label, str) for label in labels):
+        return labels
+    return []
+
+
 def _fragment_groups(reader: _ResultReader) -> tuple[list[list[_Region]], list[tuple[int, dict]]]:
     """Regions grouped by ``fragment`` links (singletons for most), and the other relations."""
     parent = {region_id: region_id for region_id in reader.regions}
@@ -118,7 +126,7 @@ def _fragment_groups(reader: _ResultReader) -> tuple[list[list[_Region]], list[t
 
     others = []
     for index, item in reader.links:
-        if FRAGMENT_RELATION not in (item.get("labels") or []):
+        if FRAGMENT_RELATION not in _relation_labels(item):
             others.append((index, item))
             continue
         ends = (item.get("from_id"), item.get("to_id"))
@@ -167,7 +175,7 @@ def _relations(reader: _ResultReader, items: list[tuple[int, dict]],
     relations = []
     for index, item in items:
         from_id, to_id = item.get("from_id"), item.get("to_id")
-        labels = item.get("labels") or []
+        labels = _relation_labels(item)
         direction = item.get("direction", "right")
         if from_id not in entity_of_region or to_id not in entity_of_region:
             reader.fail(reader.error(UNKNOWN_ID, index, item, f"relation {from_id} → {to_id} "

@@ -177,6 +177,7 @@ def test_discontinuous_entity_needs_the_fragment_relation_in_the_config() -> Non
     (relation("T1", "T9", FRAGMENT_RELATION), errors.UNKNOWN_ID),
     (relation("T1", "T2", "GOL", "up"), errors.BAD_RESULT),
     ({**relation("T1", "T2", "GOL"), "labels": []}, errors.BAD_RESULT),
+    ({**relation("T1", "T2", "GOL"), "labels": "GOL"}, errors.BAD_RESULT),
     ({**region("T3", 0, 6, "MET"), "value": {"start": 0, "end": 6, "labels": []}}, errors.BAD_RESULT),
     (region("T3", 5, 99, "MET"), errors.OFFSETS_OUTSIDE_TEXT),
     (region("T1", 0, 6, "MET"), errors.BAD_RESULT),
