@@ -60,7 +60,7 @@ class RetrainSettings:
     default_model: Path | None = None
     """DEFAULT_MODEL: the starting point of projects that have no version yet."""
     label_studio_url: str | None = None
-    """LABEL_STUDIO_URL: used when /setup recorded no hostname for the project."""
+    """LABEL_STUDIO_URL: where the worker reaches Label Studio; overrides /setup's hostname."""
     label_studio_api_key: str | None = None
     """LABEL_STUDIO_API_KEY: used when /setup recorded no access token."""
     holdout_share: float = 0.2
@@ -138,7 +138,7 @@ def retrain_project(
     try:
         progress.stage("train", train_tasks=len(train_ids), holdout_tasks=len(holdout_ids),
                        init_from=current.name if current else config.encoder)
-        trained = _train(config, [documents[i] for i in train_ids], holdout,
+        trained = _train(config, [documents[i] for i in train_ids],
                          current.path if current else None, staging, progress)
         progress.stage("evaluate-new", device=trained.device)
         new_scores = evaluate(trained.checkpoint_dir, holdout)
@@ -222,7 +222,9 @@ def _label_studio_access(
     api_key: str | None,
 ) -> tuple[str, str]:
     recorded = registry.label_studio_connection(project) or {}
-    url = url or recorded.get("hostname") or settings.label_studio_url
+    # An operator's LABEL_STUDIO_URL wins over the hostname /setup sent: that is Label Studio's
+    # public address, which a worker in another container or network may not reach.
+    url = settings.label_studio_url or url or recorded.get("hostname")
     api_key = api_key or recorded.get("access_token") or settings.label_studio_api_key
     if not url or not api_key:
         missing = " and ".join(name for name, value in (("URL", url), ("token", api_key)) if not value)
@@ -261,7 +263,9 @@ def _fresh_staging_dir(model_dir: Path, project: str) -> Path:
     return Path(tempfile.mkdtemp(dir=root, prefix=f"p{project}-"))
 
 
-def _train(config: TrainingConfig, train_docs: list[Document], dev_docs: list[Document],
-           init_from: Path | None, staging: Path, progress: JobProgress) -> TrainResult:
-    return train(config, train_docs, dev_docs, init_from=init_from,
+def _train(config: TrainingConfig, train_docs: list[Document], init_from: Path | None,
+           staging: Path, progress: JobProgress) -> TrainResult:
+    # No dev documents: choosing the checkpoint (or stopping early) on the held-out tasks would
+    # flatter the new model in the very comparison that decides its promotion.
+    return train(config, train_docs, [], init_from=init_from,
                  output_dir=staging / "checkpoint", progress=progress.training)

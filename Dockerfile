@@ -1,0 +1,18 @@
+# One image for the backend and the retraining worker (docker-compose.yml runs it twice).
+# torch from PyPI brings its CUDA libraries, so the worker uses a GPU when the host lends one.
+FROM python:3.11-slim
+
+WORKDIR /app
+COPY requirements.txt .
+RUN pip install --no-cache-dir -r requirements.txt
+COPY converters/ converters/
+COPY trainer/ trainer/
+COPY backend/ backend/
+
+# Model versions (and the offline encoder's cache) live on a volume shared with the worker.
+ENV MODEL_DIR=/data/models \
+    RUREBUS_CACHE=/data/cache \
+    HOST=0.0.0.0 \
+    PORT=9090
+EXPOSE 9090
+CMD ["python", "-m", "backend"]
