@@ -33,12 +33,6 @@ def safe_relative_name(name: str, where: str | Path) -> PurePosixPath:
     return posix
 
 
-def _umask() -> int:
-    current = os.umask(0)
-    os.umask(current)
-    return current
-
-
 @contextmanager
 def atomic_directory(target: Path, overwrite: bool = False) -> Iterator[Path]:
     """Yield an empty temporary directory that replaces ``target`` only if the block succeeds."""
@@ -48,8 +42,9 @@ def atomic_directory(target: Path, overwrite: bool = False) -> Iterator[Path]:
                               hint="choose a new path or pass --force to replace it")
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
-    # mkdtemp makes the directory private (0700); the output should get the usual permissions.
-    staging.chmod(0o777 & ~_umask())
+    # mkdtemp makes the directory private (0700); outputs get the usual 0755. (Reading the umask
+    # would mean setting it, which is not thread-safe.)
+    staging.chmod(0o755)
     try:
         yield staging
         if target.exists():
@@ -69,8 +64,8 @@ def atomic_write_text(target: Path, content: str) -> None:
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
     descriptor, temporary = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
-    # mkstemp makes the file private (0600); the output should get the usual permissions.
-    os.chmod(temporary, 0o666 & ~_umask())
+    # mkstemp makes the file private (0600); outputs get the usual 0644.
+    os.chmod(temporary, 0o644)
     try:
         with os.fdopen(descriptor, "wb") as handle:
             handle.write(content.encode("utf-8"))

@@ -108,3 +108,8 @@ def test_zip_collection_names_documents_by_member_path(crafted_collection: Path,
                                                         for doc in from_dir.documents]
     assert [doc.entities for doc in from_zip.documents] == [doc.entities for doc in from_dir.documents]
     assert from_zip.conf == from_dir.conf
+
+
+def test_written_collection_is_not_private(tmp_path: Path) -> None:
+    write_collection([Document("a", "текст")], tmp_path / "out")
+    assert (tmp_path / "out").stat().st_mode & 0o777 == 0o755
