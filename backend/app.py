@@ -130,19 +130,16 @@ def create_app(settings: Settings | None = None) -> Flask:
         payload = json_object(required=("action",))
         action = payload["action"]
         if action == "START_TRAINING":
-            project = webhook_project(payload)
-            connection = registry.label_studio_connection(project) or {}
+            # No URL or token passed: the job resolves them from LABEL_STUDIO_URL/_API_KEY and
+            # what /setup recorded (label_studio.json), in one place (trainer/jobs.py).
             outcome = training.enqueue_training(
-                settings.redis_url, project, connection.get("hostname"), connection.get("access_token"),
-                reason="START_TRAINING")
+                settings.redis_url, webhook_project(payload), None, None, reason="START_TRAINING")
             return jsonify(action=action, **_enqueue_status(outcome))
         if action in ANNOTATION_ACTIONS:
             project = webhook_project(payload)
             every_n = payload["project"].get("min_annotations_to_start_training")
-            connection = registry.label_studio_connection(project) or {}
             outcome = training.record_annotation_event(
-                settings.redis_url, project, every_n if isinstance(every_n, int) else 0,
-                connection.get("hostname"), connection.get("access_token"))
+                settings.redis_url, project, every_n if isinstance(every_n, int) else 0, None, None)
             return jsonify(action=action, **(_enqueue_status(outcome) if outcome else {"status": "received"}))
         return jsonify(action=action, status="ignored")
 

@@ -9,6 +9,7 @@ from rq import Queue
 
 from backend.training import QUEUE_NAME, annotation_counter_key
 from tests.backend.conftest import make_client
+from trainer.registry import ModelRegistry
 
 PROJECT = {"id": 3, "title": "RuREBus", "label_config": "<View/>", "min_annotations_to_start_training": 0}
 
@@ -19,7 +20,7 @@ def timed_post(client, body):
     return response, time.perf_counter() - started
 
 
-def test_start_training_is_queued_with_the_setup_connection(tmp_path, eager_checkpoint, backend_redis_url):
+def test_start_training_is_queued_and_the_setup_connection_kept(tmp_path, eager_checkpoint, backend_redis_url):
     client = make_client(tmp_path, eager_checkpoint, redis_url=backend_redis_url)
     client.post("/setup", json={"project": "3.1795623812", "hostname": "http://ls:8080", "access_token": "tok-1"})
     response, elapsed = timed_post(client, {"action": "START_TRAINING", "project": PROJECT})
@@ -29,7 +30,10 @@ def test_start_training_is_queued_with_the_setup_connection(tmp_path, eager_chec
     [job] = Queue(QUEUE_NAME, connection=redis.Redis.from_url(backend_redis_url)).get_jobs()
     assert job.id == body["job_id"]
     assert job.kwargs["project"] == "3"
-    assert (job.kwargs["label_studio_url"], job.kwargs["api_key"]) == ("http://ls:8080", "tok-1")
+    # the job reads the URL and token /setup recorded (and the env) itself; none travel in Redis
+    assert (job.kwargs["label_studio_url"], job.kwargs["api_key"]) == (None, None)
+    assert ModelRegistry(tmp_path / "models").label_studio_connection("3") == {
+        "hostname": "http://ls:8080", "access_token": "tok-1"}
     again, _ = timed_post(client, {"action": "START_TRAINING", "project": PROJECT})
     assert again.get_json()["status"] == "coalesced"
     assert again.get_json()["job_id"] == body["job_id"]
