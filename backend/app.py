@@ -175,6 +175,13 @@ def create_app(settings: Settings | None = None) -> Flask:
         headers = {"WWW-Authenticate": 'Basic realm="rurebus-backend"'} if error.status == 401 else {}
         return jsonify(error.to_json()), error.status, headers
 
+    @app.errorhandler(RegistryError)
+    def registry_error(error: RegistryError):
+        # The request was fine; MODEL_DIR is damaged (e.g. `current` names a removed version).
+        log.error("%s %s: model registry: %s", request.method, request.path, error)
+        body = {"code": error.code, "message": f"model registry: {error.message}", "hint": error.hint}
+        return jsonify(error=body), 500
+
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
         return jsonify(error={"code": f"HTTP{error.code}", "message": error.description}), error.code

@@ -43,3 +43,13 @@ def test_versions_lists_published_and_default(client, tmp_path, eager_checkpoint
     assert project["current"] == kept.name
     assert [d["promoted"] for d in project["details"]] == [True, False, True]
     assert project["details"][1]["metrics"] == {"f1": 0.1}
+
+
+def test_a_damaged_registry_is_reported_with_its_code(client, tmp_path, eager_checkpoint):
+    registry = ModelRegistry(tmp_path / "models")
+    registry.publish("6", eager_checkpoint, {}, [], promote=True, reason="a")
+    (tmp_path / "models" / "6" / "current").write_text("p6-v0009-20260101T000000\n")
+    response = client.post("/setup", json={"project": "6.1795623812"})
+    assert response.status_code == 500
+    error = response.get_json()["error"]
+    assert error["code"] == "R006" and "p6-v0009" in error["message"] and error["hint"]
