@@ -9,7 +9,9 @@
    else ``DEFAULT_MODEL``) on them with the official RuREBus scorer;
 3. fine-tune from that model (from the encoder when there is none) on the rest;
 4. score the new model on the same held-out tasks; publish it with both scores and the task ids;
-   promote it only when it is not worse (``RETRAIN_FORCE_PROMOTE=1`` promotes anyway).
+   promote it only when it is not worse (``RETRAIN_FORCE_PROMOTE=1`` promotes anyway);
+5. with ``RETRAIN_PREDICT_UNLABELED=1``, after a promotion, predict the unlabeled tasks and upload
+   the predictions to Label Studio.
 
 Settings come from the worker's environment (the same variables the backend reads).
 """
@@ -27,9 +29,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from label_studio_sdk import LabelStudio
+
 from converters.document import Document
 from converters.errors import ConversionError
-from converters.labelstudio import result_to_document
+from converters.labelstudio import LabelConfig, result_to_document
 from trainer.config import TrainingConfig
 from trainer.job_progress import JobProgress
 from trainer.ls_export import (
@@ -37,8 +41,9 @@ from trainer.ls_export import (
     fetch_export,
     label_studio_client,
     latest_human_annotations,
-    project_text_key,
+    project_label_config,
 )
+from trainer.ls_predictions import upload_predictions
 from trainer.predict import Predictor
 from trainer.registry import ModelRegistry, ModelVersion, project_key
 from trainer.retrain_errors import RetrainError
@@ -73,6 +78,9 @@ class RetrainSettings:
     """RETRAIN_CONFIG: JSON of TrainingConfig options (epochs, batch size, …)."""
     min_tasks: int = 2
     """RETRAIN_MIN_TASKS: fewest annotated tasks worth a retraining (one is held out)."""
+    predict_unlabeled: bool = False
+    """RETRAIN_PREDICT_UNLABELED: after a promotion, predict the unlabeled tasks and upload the
+    predictions to Label Studio, so nobody waits on "Retrieve Predictions"."""
 
     def __post_init__(self) -> None:
         if not 0 < self.holdout_share < 1:
@@ -91,12 +99,17 @@ class RetrainSettings:
                 label_studio_api_key=env.get("LABEL_STUDIO_API_KEY"),
                 holdout_share=float(env.get("RETRAIN_HOLDOUT_SHARE", 0.2)),
                 seed=int(env.get("RETRAIN_SEED", 13)),
-                force_promote=env.get("RETRAIN_FORCE_PROMOTE", "0").lower() in ("1", "true", "yes"),
+                force_promote=_flag(env, "RETRAIN_FORCE_PROMOTE"),
+                predict_unlabeled=_flag(env, "RETRAIN_PREDICT_UNLABELED"),
                 training_config=Path(env["RETRAIN_CONFIG"]) if "RETRAIN_CONFIG" in env else None,
                 min_tasks=int(env.get("RETRAIN_MIN_TASKS", 2)),
             )
         except ValueError as error:
             raise RetrainError("R301", f"a RETRAIN_* variable is not a number: {error}") from error
+
+
+def _flag(env: Mapping[str, str], name: str) -> bool:
+    return env.get(name, "0").lower() in ("1", "true", "yes")
 
 
 def retrain_project(
@@ -115,9 +128,9 @@ def retrain_project(
     progress.stage("fetch")
     url, token = _label_studio_access(settings, registry, project, label_studio_url, api_key)
     client = label_studio_client(url, token)
-    text_key = project_text_key(client, url, project)
+    label_config = project_label_config(client, url, project)
     tasks = fetch_export(client, url, project)
-    annotated = latest_human_annotations(tasks, text_key)
+    annotated = latest_human_annotations(tasks, label_config.text_key)
     progress.stage("convert", exported_tasks=len(tasks), annotated_tasks=len(annotated))
     if len(annotated) < settings.min_tasks:
         raise RetrainError(
@@ -158,6 +171,10 @@ def retrain_project(
         )
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+    if promote and settings.predict_unlabeled:
+        predictions = _predict_unlabeled(client, url, project, version, label_config, progress)
+    else:
+        predictions = {"uploaded": 0, "skipped": "not promoted" if not promote else "RETRAIN_PREDICT_UNLABELED is off"}
     outcome = {
         "project": project,
         "version": version.name,
@@ -168,6 +185,7 @@ def retrain_project(
         "previous_version": current.name if current else None,
         "train_task_ids": train_ids,
         "holdout_task_ids": holdout_ids,
+        "predictions": predictions,
         "seconds": round(time.monotonic() - started, 1),
     }
     progress.stage("done", version=version.name, promoted=promote, why=why)
@@ -244,6 +262,22 @@ def _to_document(item: AnnotatedTask) -> Document:
             "R205", f"task {item.task_id}, annotation {item.annotation_id}: {error}",
             "fix or delete that annotation in Label Studio",
         ) from error
+
+
+def _predict_unlabeled(client: LabelStudio, url: str, project: str, version: ModelVersion,
+                       label_config: LabelConfig, progress: JobProgress) -> dict[str, Any]:
+    """Upload predictions of the new version; a failure here leaves the published version served
+    and is reported in the job result rather than failing the job."""
+    progress.stage("predict-unlabeled", version=version.name)
+    try:
+        uploaded = upload_predictions(
+            client, url, project, Predictor.load(version.path, device="auto"), label_config,
+            version.name, on_batch=lambda done, total: progress.stage("predict-unlabeled", done=done, total=total),
+        )
+    except RetrainError as error:
+        log.warning("project %s: predictions of %s not uploaded: %s", project, version.name, error)
+        return {"uploaded": 0, "error": str(error)}
+    return {"uploaded": uploaded}
 
 
 def _training_config(settings: RetrainSettings) -> TrainingConfig:

@@ -19,7 +19,7 @@ from label_studio_sdk import LabelStudio
 from label_studio_sdk.core.api_error import ApiError
 
 from converters.errors import ConversionError
-from converters.labelstudio import parse_label_config
+from converters.labelstudio import LabelConfig, parse_label_config
 from trainer.retrain_errors import RetrainError
 
 EXPORT_TIMEOUT_S = 120.0
@@ -46,12 +46,12 @@ def label_studio_client(url: str, api_key: str) -> LabelStudio:
         ) from error
 
 
-def project_text_key(client: LabelStudio, url: str, project: str) -> str:
-    """The task data field the project's ``<Text>`` tag shows (``$text`` → ``"text"``)."""
-    with _label_studio_errors(url, project):
+def project_label_config(client: LabelStudio, url: str, project: str) -> LabelConfig:
+    """The project's labeling config: tag names, labels, and the task data field of ``<Text>``."""
+    with label_studio_errors(url, project):
         label_config = client.projects.get(id=int(project)).label_config
     try:
-        return parse_label_config(label_config or "").text_key
+        return parse_label_config(label_config or "")
     except ConversionError as error:
         raise RetrainError(
             "R206", f"project {project}'s labeling config cannot be used: {error}",
@@ -61,7 +61,7 @@ def project_text_key(client: LabelStudio, url: str, project: str) -> str:
 
 def fetch_export(client: LabelStudio, url: str, project: str) -> list[dict[str, Any]]:
     """``GET /api/projects/<project>/export`` (JSON, annotated tasks) as a list of task dicts."""
-    with _label_studio_errors(url, project):
+    with label_studio_errors(url, project):
         body = b"".join(client.projects.exports.download_sync(id=int(project)))
     try:
         tasks = json.loads(body)
@@ -80,7 +80,7 @@ def fetch_export(client: LabelStudio, url: str, project: str) -> list[dict[str, 
 
 
 @contextmanager
-def _label_studio_errors(url: str, project: str) -> Iterator[None]:
+def label_studio_errors(url: str, project: str) -> Iterator[None]:
     """Turn the SDK's transport and HTTP errors into RetrainErrors that name the cause."""
     try:
         yield
@@ -122,7 +122,7 @@ def _api_detail(error: ApiError) -> str:
 
 def latest_human_annotations(tasks: list[dict[str, Any]], text_key: str = "text") -> list[AnnotatedTask]:
     """The latest non-cancelled annotation of each task, in task id order; tasks without one are
-    left out. ``text_key`` is the data field holding the text (see ``project_text_key``)."""
+    left out. ``text_key`` is the data field holding the text (``LabelConfig.text_key``)."""
     annotated: list[AnnotatedTask] = []
     for position, task in enumerate(tasks):
         task_id = task.get("id") if isinstance(task, dict) else None

@@ -1,10 +1,12 @@
 """A tiny HTTP server that answers like Label Studio's project and export endpoints, for tests
 without a real one.
 
-``GET /api/projects/<id>/`` returns the project (its ``label_config``) and
-``GET /api/projects/<id>/export`` its tasks, when the request carries ``Authorization: Token
-<token>``; 401 with Label Studio's JSON body otherwise, 404 for unknown projects. Every request
-path is recorded so tests can check what the job asked for.
+``GET /api/projects/<id>/`` returns the project (its ``label_config``),
+``GET /api/projects/<id>/export`` its annotated tasks, ``GET /api/tasks/?project=<id>`` (one
+page, then 404 as Label Studio does) those plus the unlabeled ones, and ``POST /api/predictions/``
+stores a prediction; all only with ``Authorization: Token <token>`` (else 401 with Label Studio's
+JSON body), 404 for unknown projects. Request paths and stored predictions are recorded so tests
+can check what the job did.
 """
 
 from __future__ import annotations
@@ -15,8 +17,10 @@ import threading
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+from urllib.parse import parse_qs
 
 PROJECT_PATH = re.compile(r"^/api/projects/(\d+)/(export)?(?:\?.*)?$")
+TASKS_PATH = re.compile(r"^/api/tasks/\?(.*)$")
 
 
 @dataclass
@@ -24,6 +28,8 @@ class ExportServer:
     token: str
     label_config: str
     projects: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
+    unlabeled: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
+    predictions: list[dict[str, Any]] = field(default_factory=list)
     requests: list[str] = field(default_factory=list)
     url: str = ""
 
@@ -34,8 +40,11 @@ class ExportServer:
             def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
                 server.requests.append(self.path)
                 match = PROJECT_PATH.match(self.path)
+                tasks = TASKS_PATH.match(self.path)
                 if self.headers.get("Authorization") != f"Token {server.token}":
                     self._answer(401, {"detail": "Invalid token."})
+                elif tasks is not None:
+                    self._answer_tasks(parse_qs(tasks.group(1)))
                 elif match is None or int(match.group(1)) not in server.projects:
                     self._answer(404, {"detail": "Not found."})
                 elif match.group(2) == "export":
@@ -43,6 +52,31 @@ class ExportServer:
                 else:
                     self._answer(200, {"id": int(match.group(1)), "title": "test",
                                        "label_config": server.label_config})
+
+            def do_POST(self) -> None:  # noqa: N802
+                server.requests.append(self.path)
+                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                if self.headers.get("Authorization") != f"Token {server.token}":
+                    self._answer(401, {"detail": "Invalid token."})
+                elif self.path != "/api/predictions/":
+                    self._answer(404, {"detail": "Not found."})
+                else:
+                    server.predictions.append(body)
+                    self._answer(201, {"id": len(server.predictions), **body})
+
+            def _answer_tasks(self, query: dict[str, list[str]]) -> None:
+                project = int(query["project"][0])
+                if query.get("page", ["1"])[0] != "1" or project not in server.projects:
+                    self._answer(404, {"detail": "Invalid page."})
+                    return
+                labeled = [{"id": task["id"], "data": task["data"], "is_labeled": True,
+                            "total_annotations": len(task.get("annotations", []))}
+                           for task in server.projects[project]]
+                unlabeled = [{**task, "is_labeled": False, "total_annotations": 0}
+                             for task in server.unlabeled.get(project, [])]
+                listed = labeled + unlabeled
+                self._answer(200, {"tasks": listed, "total": len(listed), "total_annotations": 0,
+                                   "total_predictions": 0})
 
             def _answer(self, status: int, body: Any) -> None:
                 payload = json.dumps(body, ensure_ascii=False).encode()

@@ -10,7 +10,7 @@ from trainer.ls_export import (
     fetch_export,
     label_studio_client,
     latest_human_annotations,
-    project_text_key,
+    project_label_config,
 )
 from trainer.retrain_errors import RetrainError
 
@@ -51,7 +51,9 @@ def test_text_field_comes_from_the_projects_labeling_config(export_server):
     export_server.projects[3] = TASKS
     export_server.label_config = export_server.label_config.replace('value="$text"', 'value="$body"')
 
-    assert project_text_key(label_studio_client(export_server.url, TOKEN), export_server.url, "3") == "body"
+    config = project_label_config(label_studio_client(export_server.url, TOKEN), export_server.url, "3")
+
+    assert config.text_key == "body" and config.entity_labels == ["MET", "ECO", "ACT"]
 
 
 def test_wrong_token_names_the_token(export_server):

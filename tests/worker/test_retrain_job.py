@@ -6,6 +6,7 @@ from rq import Queue, SimpleWorker
 from rq.job import Job, JobStatus
 
 from backend.training import QUEUE_NAME, enqueue_training
+from converters.labelstudio import parse_label_config
 from tests.worker.conftest import TOKEN
 from tests.worker.project_export import FIRST_TASK_ID, SHORT_DOCUMENTS
 from trainer.registry import ModelRegistry
@@ -94,3 +95,26 @@ def test_operators_label_studio_url_overrides_the_hostname_setup_sent(
     job = run_one_job(redis_url, redis_connection, "http://localhost:1", TOKEN)
 
     assert job.get_status() == JobStatus.FINISHED, job.latest_result().exc_string
+
+
+def test_after_promotion_unlabeled_tasks_get_predictions_of_the_new_version(
+        annotated_project, worker_env, redis_url, redis_connection, monkeypatch):
+    monkeypatch.setenv("RETRAIN_PREDICT_UNLABELED", "1")
+    annotated_project.unlabeled[3] = [
+        {"id": 501, "data": {"text": "Министерство экономики утвердило новую методику."}},
+        {"id": 502, "data": {"text": "Доля сельского населения края увеличилась."}},
+        {"id": 503, "data": {"text": "   "}},  # nothing to predict on
+    ]
+
+    job = run_one_job(redis_url, redis_connection, annotated_project.url, TOKEN)
+
+    outcome = job.return_value()
+    assert outcome["promoted"] and outcome["predictions"] == {"uploaded": 2}
+    stored = annotated_project.predictions
+    assert sorted(prediction["task"] for prediction in stored) == [501, 502]
+    assert {prediction["model_version"] for prediction in stored} == {outcome["version"]}
+    labels = set(parse_label_config(annotated_project.label_config).entity_labels)
+    for prediction in stored:
+        assert 0.0 <= prediction["score"] <= 1.0
+        for item in prediction["result"]:
+            assert item["type"] == "relation" or set(item["value"]["labels"]) <= labels

@@ -1,0 +1,67 @@
+"""After a promotion: predict the project's unlabeled tasks with the new version and store the
+predictions in Label Studio through label-studio-sdk.
+
+Label Studio's "Retrieve Predictions" sends every task in one ``/predict`` call with a 100 s
+timeout, which a large project on a CPU does not meet; uploading from the worker instead means
+annotators open tasks that are already pre-annotated by the new model. The predictions carry the
+version's name as ``model_version`` (what ``/setup`` reports), so Label Studio does not ask again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from label_studio_sdk import LabelStudio
+
+from converters.document import Document
+from converters.labelstudio import LabelConfig, document_to_result
+from trainer.ls_export import label_studio_errors
+from trainer.predict import Predictor
+
+PREDICT_BATCH = 16
+NOTHING_FOUND_SCORE = 0.0
+"""As the backend's /predict: a text where the model found nothing sorts first for review."""
+
+
+def unlabeled_tasks(client: LabelStudio, url: str, project: str, text_key: str) -> list[tuple[int, str]]:
+    """(task id, text) of every task without an annotation and with a non-empty text."""
+    with label_studio_errors(url, project):
+        tasks = list(client.tasks.list(project=int(project), fields="task_only"))
+    unlabeled = []
+    for task in tasks:
+        if task.is_labeled or (task.total_annotations or 0) > 0:
+            continue
+        text = (task.data or {}).get(text_key)
+        if isinstance(text, str) and text.strip():
+            unlabeled.append((task.id, text))
+    return unlabeled
+
+
+def upload_predictions(
+    client: LabelStudio,
+    url: str,
+    project: str,
+    predictor: Predictor,
+    config: LabelConfig,
+    model_version: str,
+    on_batch: Callable[[int, int], None] | None = None,
+) -> int:
+    """Predict and store one prediction per unlabeled task; returns how many were stored."""
+    tasks = unlabeled_tasks(client, url, project, config.text_key)
+    for start in range(0, len(tasks), PREDICT_BATCH):
+        batch = tasks[start:start + PREDICT_BATCH]
+        documents = predictor.predict([text for _, text in batch], names=[str(task_id) for task_id, _ in batch])
+        for (task_id, _), document in zip(batch, documents, strict=True):
+            with label_studio_errors(url, project):
+                client.predictions.create(
+                    task=task_id, result=document_to_result(document, config, drop_unknown=True),
+                    model_version=model_version, score=least_confident(document),
+                )
+        if on_batch is not None:
+            on_batch(start + len(batch), len(tasks))
+    return len(tasks)
+
+
+def least_confident(document: Document) -> float:
+    scores = [item.score for item in (*document.entities, *document.relations) if item.score is not None]
+    return min(scores) if scores else NOTHING_FOUND_SCORE
