@@ -1,0 +1,97 @@
+"""``python -m trainer train`` and ``predict`` as real processes, including their error messages."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from converters.brat import read_collection, write_collection
+from converters.document import Document, Entity, Span
+from tests.conftest import REPO_ROOT
+from tests.fixtures.checkpoint import tiny_documents
+
+
+def trainer(*args: str) -> subprocess.CompletedProcess:
+    environment = dict(os.environ, PYTHONPATH=str(REPO_ROOT), OMP_NUM_THREADS="1")
+    return subprocess.run([sys.executable, "-m", "trainer", *map(str, args)], cwd=REPO_ROOT,
+                          env=environment, capture_output=True, text=True, timeout=300)
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("corpus")
+    write_collection(tiny_documents(), root / "docs")
+    (root / "splits.json").write_text(json.dumps({"train": ["doc1", "doc2"], "dev": ["doc3"]}))
+    return root
+
+
+def test_train_command_writes_a_checkpoint_and_reports_dev_scores(corpus, tiny_encoder_dir,
+                                                                  tmp_path):
+    result = trainer("train", "--data", corpus / "docs", "--splits", corpus / "splits.json",
+                     "--encoder", tiny_encoder_dir, "--epochs", "2", "--batch-size", "8",
+                     "--max-length", "64", "--relation-max-length", "48", "--output",
+                     tmp_path / "model")
+    assert result.returncode == 0, result.stderr
+    assert "2 training and 1 dev documents; unrepresentable: 0 of 12 entities" in result.stdout
+    assert "best dev: ner=" in result.stdout
+    metrics = json.loads((tmp_path / "model" / "metrics.json").read_text())
+    assert metrics["dev_documents"] == 1 and len(metrics["epoch_seconds"]) >= 1
+
+
+def test_unknown_split_is_a_clear_error(corpus, tiny_encoder_dir, tmp_path):
+    result = trainer("train", "--data", corpus / "docs", "--splits", corpus / "splits.json",
+                     "--train-split", "training", "--encoder", tiny_encoder_dir,
+                     "--output", tmp_path / "model")
+    assert result.returncode == 2
+    assert "[E134] no split named 'training'" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_predict_writes_t_and_r_lines(corpus, tiny_checkpoint, tmp_path):
+    result = trainer("predict", "--model", tiny_checkpoint, corpus / "docs", "-o", tmp_path / "out")
+    assert result.returncode == 0, result.stderr
+    predicted = read_collection(tmp_path / "out").documents
+    assert [d.name for d in predicted] == ["doc1", "doc2", "doc3"]
+    assert [d.text for d in predicted] == [d.text for d in tiny_documents()]
+    ann = (tmp_path / "out" / "doc1.ann").read_text()
+    assert all(line[0] in "TR" for line in ann.splitlines())
+
+
+def test_keep_existing_adds_only_non_overlapping_entities(tiny_checkpoint, tmp_path):
+    text = tiny_documents()[0].text
+    existing = Document("doc", text, entities=[Entity("T7", "SOC", (Span(0, 4),), "Доля")])
+    write_collection([existing], tmp_path / "src")
+    result = trainer("predict", "--model", tiny_checkpoint, tmp_path / "src", "-o",
+                     tmp_path / "out", "--keep-existing")
+    assert result.returncode == 0, result.stderr
+    merged = read_collection(tmp_path / "out").documents[0]
+    assert merged.entities[0] == existing.entities[0]
+    added = merged.entities[1:]
+    assert all(e.start >= 4 for e in added), "nothing overlapping the kept entity"
+    assert all(int(e.id[1:]) > 7 for e in added)
+
+
+def test_empty_collection_and_blank_documents(tiny_checkpoint, tmp_path):
+    (tmp_path / "empty").mkdir()
+    result = trainer("predict", "--model", tiny_checkpoint, tmp_path / "empty", "-o",
+                     tmp_path / "out")
+    assert result.returncode == 2 and "[E151]" in result.stderr
+    (tmp_path / "blank").mkdir()
+    (tmp_path / "blank" / "b.txt").write_text("  \n")
+    result = trainer("predict", "--model", tiny_checkpoint, tmp_path / "blank", "-o",
+                     tmp_path / "out")
+    assert result.returncode == 0, result.stderr
+    assert "b: no sentences" in result.stderr
+    assert (tmp_path / "out" / "b.ann").read_text() == ""
+
+
+def test_corrupt_checkpoint_is_a_clear_error(corpus, tmp_path):
+    (tmp_path / "model").mkdir()
+    result = trainer("predict", "--model", tmp_path / "model", corpus / "docs", "-o",
+                     tmp_path / "out")
+    assert result.returncode == 2
+    assert "[E140] not a complete checkpoint: missing model.safetensors" in result.stderr
+    assert "Traceback" not in result.stderr

@@ -1,0 +1,43 @@
+"""TrainingConfig: validation, JSON files, command-line flags."""
+
+import argparse
+import json
+
+import pytest
+
+from trainer.config import TrainingConfig
+from trainer.errors import TrainerError
+
+
+def test_invalid_values_name_the_option_and_what_was_expected():
+    with pytest.raises(TrainerError, match="dropout must be in \\[0, 1\\); found 1.5") as error:
+        TrainingConfig(dropout=1.5)
+    assert error.value.code == "E120"
+    with pytest.raises(TrainerError, match="loss weights"):
+        TrainingConfig(ner_loss_weight=0, relation_loss_weight=0)
+
+
+def test_json_file_with_unknown_option_is_refused(tmp_path):
+    path = tmp_path / "config.json"
+    path.write_text(json.dumps({"learning_rate": 1e-5, "lerning_rate": 2}))
+    with pytest.raises(TrainerError, match="lerning_rate") as error:
+        TrainingConfig.from_json(path)
+    assert error.value.code == "E121"
+    path.write_text("[1, 2]")
+    with pytest.raises(TrainerError, match="expected a JSON object"):
+        TrainingConfig.from_json(path)
+
+
+def test_flags_override_the_config_file(tmp_path):
+    path = tmp_path / "config.json"
+    path.write_text(json.dumps({"learning_rate": 1e-5, "epochs": 7, "dropout": 0.3}))
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--config")
+    TrainingConfig.add_arguments(parser)
+    args = parser.parse_args(["--config", str(path), "--epochs", "2",
+                              "--freeze-word-embeddings", "--negative-relation-rate", "0.5"])
+    config = TrainingConfig.from_args(args)
+    assert (config.learning_rate, config.epochs, config.dropout) == (1e-5, 2, 0.3)
+    assert config.freeze_word_embeddings is True
+    assert config.negative_relation_rate == 0.5
+    assert TrainingConfig.from_dict(config.to_dict()) == config
