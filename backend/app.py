@@ -20,6 +20,7 @@ from backend.errors import (
 )
 from backend.models import ModelCache, ServedModel
 from backend.prediction import predict_tasks
+from backend.prediction_cache import PredictionCache
 from backend.settings import Settings
 from converters.errors import ConversionError
 from converters.labelstudio import LabelConfig, parse_label_config
@@ -81,10 +82,12 @@ def create_app(settings: Settings | None = None) -> Flask:
     settings = settings or Settings.from_env()
     registry = ModelRegistry(settings.model_dir, settings.default_model)
     models = ModelCache(registry, device=settings.device, capacity=settings.max_loaded_models)
+    predictions = PredictionCache(capacity=settings.prediction_cache_size)
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
     app.config["REDIS_URL"] = settings.redis_url
     app.extensions["model_cache"] = models
+    app.extensions["prediction_cache"] = predictions
     install_basic_auth(app, settings)
     app.register_blueprint(training.training_blueprint)
 
@@ -123,7 +126,8 @@ def create_app(settings: Settings | None = None) -> Flask:
         project = request_project(payload.get("project") or DEFAULT_PROJECT)
         # One reference for the whole answer: a version published meanwhile cannot mix in.
         served = served_model(project)
-        return jsonify(results=predict_tasks(tasks, config, served), model_version=served.version.name)
+        return jsonify(results=predict_tasks(tasks, config, served, predictions),
+                       model_version=served.version.name)
 
     @app.post("/webhook")
     def webhook():
@@ -166,7 +170,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         if not text.strip():
             return jsonify({})
         served = served_model(project)
-        [doc] = served.predictor.predict([text], names=["brat"])
+        [doc] = predictions.predict(served, [text], ["brat"])
         return jsonify(document_to_tagger_json(doc))
 
     @app.errorhandler(BackendError)

@@ -12,6 +12,7 @@ import threading
 from dataclasses import dataclass
 
 from backend.models import ServedModel
+from backend.prediction_cache import PredictionCache
 from converters.document import Document
 from converters.labelstudio import LabelConfig, document_to_result
 
@@ -90,13 +91,15 @@ def uncertainty_score(doc: Document) -> float:
     return min(scores) if scores else NOTHING_FOUND_SCORE
 
 
-def predict_tasks(tasks: list, config: LabelConfig, served: ServedModel) -> list[dict]:
+def predict_tasks(tasks: list, config: LabelConfig, served: ServedModel,
+                  cache: PredictionCache) -> list[dict]:
     """One Label Studio prediction per task, in order, from a single batched model call."""
     texts = [task_text(task, config.text_key) for task in tasks]
     to_predict = [index for index, item in enumerate(texts) if item.text is not None]
-    documents = served.predictor.predict(
+    documents = cache.predict(
+        served,
         [texts[index].text for index in to_predict],
-        names=[str(texts[index].task_id) for index in to_predict],
+        [str(texts[index].task_id) for index in to_predict],
     ) if to_predict else []
     by_index = dict(zip(to_predict, documents, strict=True))
     predictions = []

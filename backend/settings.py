@@ -39,6 +39,8 @@ class Settings:
     """MAX_LOADED_MODELS: predictors kept in memory at once (least recently used are dropped)."""
     request_timeout_s: int = 120
     """REQUEST_TIMEOUT_S: gunicorn worker timeout; above Label Studio's 100 s /predict timeout."""
+    prediction_cache_size: int = 500
+    """PREDICTION_CACHE_SIZE: predicted documents kept for retries after a Label Studio timeout."""
 
     def __post_init__(self) -> None:
         if (self.basic_auth_user is None) != (self.basic_auth_pass is None):
@@ -71,6 +73,7 @@ class Settings:
             device=env.get("DEVICE", "auto"),
             max_loaded_models=_positive_int(env, "MAX_LOADED_MODELS", 2),
             request_timeout_s=_positive_int(env, "REQUEST_TIMEOUT_S", 120),
+            prediction_cache_size=_positive_int(env, "PREDICTION_CACHE_SIZE", 500),
         )
 
 
