@@ -54,7 +54,7 @@ def sentence_pieces(tokenizer, text: str, sentences: Sequence[Sentence], unk_id:
     if not sentences:
         return []
     batch = [[text[word.start:word.end] for word in sentence.words] for sentence in sentences]
-    encoded = tokenizer(batch, is_split_into_words=True, add_special_tokens=False)
+    encoded = tokenizer(batch, is_split_into_words=True, add_special_tokens=False, verbose=False)
     result = []
     for index, sentence in enumerate(sentences):
         pieces: list[list[int]] = [[] for _ in sentence.words]

@@ -1,0 +1,128 @@
+"""Sentences per second of full pre-annotation (entities + relations) on the dev split:
+the batched Predictor path versus a naive loop (one sentence, one main entity per forward pass).
+
+Both paths run the same model code; the naive loop only uses a batch size of 1. The script
+checks that both give the same entities and relations (types, offsets, arguments; scores within
+1e-3), prints the speed ratio, and repeats the batched path under bf16 autocast with its F1
+next to fp32 so that bf16 is offered only where it holds the F1.
+
+    python benchmarks/inference_speed.py --model runs/e5-joint/checkpoint --sentences 300
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO_ROOT))
+
+import torch  # noqa: E402
+
+from converters.brat import read_collection  # noqa: E402
+from converters.document import Document  # noqa: E402
+from trainer.predict import Predictor  # noqa: E402
+from trainer.scoring import score_documents  # noqa: E402
+from trainer.tokenization import split_sentences  # noqa: E402
+
+SCORE_TOLERANCE = 1e-3
+
+
+def dev_prefix(data: Path, splits: Path, split: str, sentences: int) -> list[Document]:
+    """The split's documents in order, the last one cut after the ``sentences``-th sentence;
+    gold annotations are kept where they lie inside the kept text."""
+    by_name = {d.name: d for d in read_collection(data).documents}
+    chosen, left = [], sentences
+    for name in json.loads(splits.read_text(encoding="utf-8"))[split]:
+        document = by_name[name]
+        found = split_sentences(document.text)
+        if not found:
+            continue
+        end = found[min(left, len(found)) - 1].end if left < len(found) else len(document.text)
+        entities = [e for e in document.entities if e.end <= end]
+        kept = {e.id for e in entities}
+        relations = [r for r in document.relations if r.arg1 in kept and r.arg2 in kept]
+        chosen.append(Document(name, document.text[:end], entities, relations))
+        left -= min(left, len(found))
+        if left == 0:
+            break
+    return chosen
+
+
+def timed(predictor: Predictor, documents: list[Document], batch_size: int
+          ) -> tuple[list[Document], float]:
+    started = time.perf_counter()
+    predicted = predictor.predict([d.text for d in documents], [d.name for d in documents],
+                                  batch_size)
+    return predicted, time.perf_counter() - started
+
+
+def comparable(document: Document) -> tuple:
+    spans = {e.id: (e.type, e.start, e.end) for e in document.entities}
+    return (sorted(spans.values()),
+            sorted((r.type, spans[r.arg1], spans[r.arg2]) for r in document.relations))
+
+
+def differences(first: list[Document], second: list[Document]) -> list[str]:
+    problems = []
+    for a, b in zip(first, second):
+        if comparable(a) != comparable(b):
+            problems.append(f"{a.name}: different entities or relations")
+            continue
+        scores_a = sorted((e.start, e.score) for e in a.entities)
+        scores_b = sorted((e.start, e.score) for e in b.entities)
+        if any(abs(x[1] - y[1]) > SCORE_TOLERANCE for x, y in zip(scores_a, scores_b)):
+            problems.append(f"{a.name}: entity scores differ by more than {SCORE_TOLERANCE}")
+    return problems
+
+
+def f1s(gold: list[Document], predicted: list[Document]) -> str:
+    scores = score_documents({d.name: d for d in gold}, {d.name: d for d in predicted})
+    return f"NER F1 {scores['ner']['f1']:.4f}, end-to-end relation F1 {scores['relations']['f1']:.4f}"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--model", required=True, type=Path)
+    parser.add_argument("--data", type=Path, default=REPO_ROOT.parent / "shared/data/rurebus/train")
+    parser.add_argument("--splits", type=Path,
+                        default=REPO_ROOT.parent / "shared/data/rurebus/splits.json")
+    parser.add_argument("--split", default="dev")
+    parser.add_argument("--sentences", type=int, default=300, help="dev sentences to annotate")
+    parser.add_argument("--batch-size", type=int, default=64)
+    parser.add_argument("--threads", type=int, default=0, help="torch threads (0: default)")
+    args = parser.parse_args()
+    torch.manual_seed(0)
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    documents = dev_prefix(args.data, args.splits, args.split, args.sentences)
+    sentences = sum(len(split_sentences(d.text)) for d in documents)
+    print(f"{len(documents)} {args.split} documents, {sentences} sentences, "
+          f"{torch.get_num_threads()} threads")
+    fp32 = Predictor.load(args.model, device="cpu", batch_size=args.batch_size)
+    timed(fp32, documents[:1], args.batch_size)  # warm-up: first calls allocate and compile
+    batched, batched_seconds = timed(fp32, documents, args.batch_size)
+    naive, naive_seconds = timed(fp32, documents, 1)
+    problems = differences(batched, naive)
+    bf16 = Predictor.load(args.model, device="cpu", batch_size=args.batch_size, bf16=True)
+    timed(bf16, documents[:1], args.batch_size)
+    half, half_seconds = timed(bf16, documents, args.batch_size)
+    entities = sum(len(d.entities) for d in batched)
+    relations = sum(len(d.relations) for d in batched)
+    print(f"output: {entities} entities, {relations} relations; batched == naive: "
+          f"{'yes' if not problems else 'NO: ' + '; '.join(problems[:5])}")
+    print(f"naive loop (batch 1):     {sentences / naive_seconds:8.2f} sentences/s")
+    print(f"batched fp32 (batch {args.batch_size}):  {sentences / batched_seconds:8.2f} sentences/s"
+          f"  ratio {naive_seconds / batched_seconds:.2f}x")
+    print(f"batched bf16 (batch {args.batch_size}):  {sentences / half_seconds:8.2f} sentences/s"
+          f"  ratio {naive_seconds / half_seconds:.2f}x")
+    print(f"fp32: {f1s(documents, batched)}")
+    print(f"bf16: {f1s(documents, half)}")
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,44 @@
+"""The Predictor's public surface: batching, thread safety, gold-entity relations."""
+
+from concurrent.futures import ThreadPoolExecutor
+
+from tests.fixtures.checkpoint import tiny_documents
+from trainer.predict import Predictor
+
+
+def summary(documents):
+    return [([(e.type, e.start, e.end, e.score) for e in d.entities],
+             [(r.type, r.arg1, r.arg2, r.score) for r in d.relations]) for d in documents]
+
+
+def test_concurrent_predict_calls_give_the_sequential_answers(tiny_checkpoint):
+    predictor = Predictor.load(tiny_checkpoint, device="cpu")
+    texts = [d.text for d in tiny_documents()]
+    expected = summary(predictor.predict(texts))
+    with ThreadPoolExecutor(4) as pool:
+        answers = list(pool.map(lambda _: summary(predictor.predict(texts)), range(8)))
+    assert all(answer == expected for answer in answers)
+
+
+def test_batch_size_does_not_change_the_output(tiny_checkpoint):
+    predictor = Predictor.load(tiny_checkpoint, device="cpu")
+    texts = [d.text for d in tiny_documents()]
+    batched = predictor.predict(texts, batch_size=64)
+    one_by_one = predictor.predict(texts, batch_size=1)
+    key = lambda docs: [([(e.type, e.start, e.end) for e in d.entities],
+                         [(r.type, r.arg1, r.arg2) for r in d.relations]) for d in docs]
+    assert key(batched) == key(one_by_one)
+
+
+def test_predict_relations_keeps_the_gold_entities(tiny_checkpoint):
+    predictor = Predictor.load(tiny_checkpoint, device="cpu")
+    gold = tiny_documents()
+    predicted = predictor.predict_relations(gold)
+    for before, after in zip(gold, predicted):
+        assert after.entities == before.entities
+        ids = {e.id for e in before.entities}
+        assert all(r.arg1 in ids and r.arg2 in ids and r.score is not None
+                   for r in after.relations)
+    assert predictor.version and predictor.relation_types == [
+        "FNG", "GOL", "NNG", "NPS", "PNG", "PNT", "PPS", "TSK"]
+    assert predictor.predict([""])[0].entities == []
