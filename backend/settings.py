@@ -40,7 +40,8 @@ class Settings:
     request_timeout_s: int = 120
     """REQUEST_TIMEOUT_S: gunicorn worker timeout; above Label Studio's 100 s /predict timeout."""
     prediction_cache_size: int = 500
-    """PREDICTION_CACHE_SIZE: predicted documents kept for retries after a Label Studio timeout."""
+    """PREDICTION_CACHE_SIZE: predicted documents kept for retries after a Label Studio timeout
+    (0 keeps none, e.g. to time the model)."""
 
     def __post_init__(self) -> None:
         if (self.basic_auth_user is None) != (self.basic_auth_pass is None):
@@ -68,23 +69,24 @@ class Settings:
             basic_auth_pass=env.get("BASIC_AUTH_PASS"),
             redis_url=env.get("REDIS_URL"),
             host=env.get("HOST", "127.0.0.1"),
-            port=_positive_int(env, "PORT", 9090),
-            threads=_positive_int(env, "THREADS", 4),
+            port=_int_at_least(env, "PORT", 9090),
+            threads=_int_at_least(env, "THREADS", 4),
             device=env.get("DEVICE", "auto"),
-            max_loaded_models=_positive_int(env, "MAX_LOADED_MODELS", 2),
-            request_timeout_s=_positive_int(env, "REQUEST_TIMEOUT_S", 120),
-            prediction_cache_size=_positive_int(env, "PREDICTION_CACHE_SIZE", 500),
+            max_loaded_models=_int_at_least(env, "MAX_LOADED_MODELS", 2),
+            request_timeout_s=_int_at_least(env, "REQUEST_TIMEOUT_S", 120),
+            prediction_cache_size=_int_at_least(env, "PREDICTION_CACHE_SIZE", 500, minimum=0),
         )
 
 
-def _positive_int(env: Mapping[str, str], name: str, default: int) -> int:
+def _int_at_least(env: Mapping[str, str], name: str, default: int, minimum: int = 1) -> int:
     raw = env.get(name)
     if raw is None:
         return default
     try:
         value = int(raw)
     except ValueError:
-        value = 0
-    if value <= 0:
-        raise BackendError(500, BAD_SETTINGS, f"{name}: expected a positive integer, found {raw!r}")
+        value = minimum - 1
+    if value < minimum:
+        kind = "a positive integer" if minimum == 1 else f"an integer >= {minimum}"
+        raise BackendError(500, BAD_SETTINGS, f"{name}: expected {kind}, found {raw!r}")
     return value

@@ -73,8 +73,9 @@ def free_port() -> int:
 
 
 def serve(checkpoint: Path, model_dir: Path, port: int, log_path: Path) -> subprocess.Popen:
+    # No prediction cache: every repeat must run the model, not answer from memory.
     env = {**os.environ, "PYTHONPATH": str(REPO_ROOT), "PORT": str(port), "MODEL_DIR": str(model_dir),
-           "DEFAULT_MODEL": str(checkpoint)}
+           "DEFAULT_MODEL": str(checkpoint), "PREDICTION_CACHE_SIZE": "0"}
     with log_path.open("w") as log:
         process = subprocess.Popen([sys.executable, "-m", "backend"], cwd=REPO_ROOT, env=env, stdout=log,
                                    stderr=subprocess.STDOUT, start_new_session=True)

@@ -62,3 +62,11 @@ def test_a_batch_larger_than_the_cache_is_still_predicted_once(tmp_path, eager_c
     results = client.post("/predict", json={"tasks": tasks_of(*texts), "label_config": label_config}).get_json()
     assert cache_of(client).predicted_texts == 3
     assert all(prediction["result"] for prediction in results["results"])
+
+
+def test_a_zero_size_cache_keeps_nothing(tmp_path, eager_checkpoint, label_config):
+    client = make_client(tmp_path, eager_checkpoint, prediction_cache_size=0)
+    body = {"tasks": tasks_of(*TEXTS), "label_config": label_config}
+    first = client.post("/predict", json=body).get_json()
+    assert client.post("/predict", json=body).get_json() == first
+    assert cache_of(client).predicted_texts == 4

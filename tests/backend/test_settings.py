@@ -53,3 +53,9 @@ def test_secrets_stay_out_of_repr():
                                   "BASIC_AUTH_PASS": "pass-secret"})
     assert "key-secret" not in repr(settings)
     assert "pass-secret" not in repr(settings)
+
+
+def test_prediction_cache_can_be_turned_off_but_not_negative():
+    assert Settings.from_env({"PREDICTION_CACHE_SIZE": "0"}).prediction_cache_size == 0
+    with pytest.raises(BackendError, match="PREDICTION_CACHE_SIZE: expected an integer >= 0"):
+        Settings.from_env({"PREDICTION_CACHE_SIZE": "-1"})
