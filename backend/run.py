@@ -14,6 +14,8 @@
 from __future__ import annotations
 
 import argparse
+import ctypes
+import ctypes.util
 import logging
 import os
 import signal
@@ -36,6 +38,8 @@ STOP_GRACE_S = 10.0
 """How long a child may take to stop after SIGTERM before it is killed."""
 JOB_MONITORING_INTERVAL_S = 10
 """How often the worker checks on its training work horse and renews its heartbeat."""
+PR_SET_PDEATHSIG = 1
+"""From <linux/prctl.h>."""
 
 
 @dataclass
@@ -120,6 +124,30 @@ def supervise() -> int:
     return code
 
 
+class TrainingWorker(Worker):
+    """An RQ worker whose work horse dies with it.
+
+    RQ runs each job in a forked child in its own process group, so killing the worker (even its
+    whole process group) would leave an orphaned training running, and publishing, after RQ has
+    already declared its job abandoned. The kernel's parent-death signal ties the two together.
+    """
+
+    def main_work_horse(self, job, queue):
+        die_with_parent()
+        super().main_work_horse(job, queue)
+
+
+def die_with_parent() -> None:
+    """Ask Linux to SIGKILL this process when its parent exits (``prctl(PR_SET_PDEATHSIG)``)."""
+    parent = os.getppid()
+    libc = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True)
+    if libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL) != 0:
+        log.warning("prctl(PR_SET_PDEATHSIG) failed (errno %d): a killed worker may leave its training running",
+                    ctypes.get_errno())
+    elif os.getppid() != parent:  # the worker died before the request took effect
+        os._exit(1)
+
+
 def run_worker(redis_url: str) -> int:
     """One RQ worker on the training queue; each job runs in a forked work horse."""
     connection = redis.Redis.from_url(redis_url)
@@ -128,7 +156,7 @@ def run_worker(redis_url: str) -> int:
     except redis.RedisError as error:
         log.error("[T003] worker cannot reach Redis at %s: %s", redis_url, error)
         return 2
-    worker = Worker(
+    worker = TrainingWorker(
         [Queue(QUEUE_NAME, connection=connection)],
         connection=connection,
         job_monitoring_interval=JOB_MONITORING_INTERVAL_S,

@@ -9,7 +9,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 
 import pytest
 from rq import Queue
@@ -19,20 +18,11 @@ from rq.registry import FailedJobRegistry
 from backend.training import QUEUE_NAME, enqueue_training
 from tests.conftest import REPO_ROOT
 from tests.worker.conftest import TOKEN
+from tests.worker.processes import alive, wait_for
 from trainer.registry import ModelRegistry
 
 TRAINING_STARTS_WITHIN_S = 120
 JOB_ENDS_WITHIN_S = 120
-
-
-def wait_for(predicate, timeout_s: float, what: str):
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.2)
-    pytest.fail(f"timed out after {timeout_s} s waiting for {what}")
 
 
 @pytest.fixture
@@ -96,3 +86,24 @@ def test_killed_training_leaves_the_registry_untouched_and_the_next_run_works(
     assert list((model_dir / ".staging").iterdir()) == []  # the killed run's scratch is cleared
     assert "stage train" in log_path.read_text()  # progress reaches the worker's log
     assert Queue(QUEUE_NAME, connection=redis_connection).count == 0
+
+
+
+def test_killing_the_whole_worker_kills_its_training_too(
+        annotated_project, worker_process, redis_url, redis_connection, tiny_encoder_dir):
+    process, config, model_dir, log_path = worker_process
+    write_config(config, tiny_encoder_dir, epochs=1000)
+    queued = enqueue_training(redis_url, "3", annotated_project.url, TOKEN, "START_TRAINING")
+    job = Job.fetch(queued.job_id, connection=redis_connection)
+    meta = wait_for(lambda: (m := job.get_meta()).get("stage") == "train" and m.get("step") and m,
+                    TRAINING_STARTS_WITHIN_S, f"training steps in job meta (log: {log_path})")
+
+    os.killpg(process.pid, signal.SIGKILL)  # the worker's group; RQ puts the horse in its own
+    process.wait()
+
+    wait_for(lambda: not alive(meta["pid"]), 10, "the orphaned work horse to die")
+    registry = ModelRegistry(model_dir)
+    assert registry.current("3") is None and registry.versions("3") == []
+    # RQ's abandoned-job check moves the job to the failed registry once its heartbeat expires
+    # (about 70 s with `make run`'s worker); until then Start Training joins it.
+    assert enqueue_training(redis_url, "3", annotated_project.url, TOKEN, "again").coalesced
