@@ -24,7 +24,10 @@ NOTHING_FOUND_SCORE = 0.0
 
 
 def unlabeled_tasks(client: LabelStudio, url: str, project: str, text_key: str) -> list[tuple[int, str]]:
-    """(task id, text) of every task without an annotation and with a non-empty text."""
+    """(task id, text) of every task without a completed annotation and with a non-empty text.
+
+    Label Studio leaves cancelled (skipped) annotations out of ``total_annotations``, so a skipped
+    task is pre-annotated too, for whoever picks it up next."""
     with label_studio_errors(url, project):
         tasks = list(client.tasks.list(project=int(project), fields="task_only"))
     unlabeled = []
