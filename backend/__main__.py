@@ -4,13 +4,36 @@ from __future__ import annotations
 
 import logging
 import sys
+import threading
 
 from gunicorn.app.base import BaseApplication
 
 from backend.app import create_app
 from backend.errors import BackendError
 from backend.settings import Settings
-from trainer.registry import RegistryError
+from trainer.registry import DEFAULT_PROJECT, RegistryError
+
+log = logging.getLogger("backend")
+
+
+def preload_default_model(worker) -> None:
+    """Load DEFAULT_MODEL in the background as the worker starts (gunicorn's post_worker_init).
+
+    Loading the real encoder takes tens of seconds on a busy CPU; paid by the first /predict it
+    would eat into Label Studio's 100 s timeout. /health and /setup answer meanwhile.
+    """
+    models = worker.wsgi.extensions["model_cache"]
+
+    def load() -> None:
+        try:
+            served = models.get(DEFAULT_PROJECT)
+        except Exception:  # the first /predict reports the same failure to its caller
+            log.exception("preloading the default model failed")
+            return
+        if served is not None:
+            log.info("preloaded %s", served.version.name)
+
+    threading.Thread(target=load, name="preload-default-model", daemon=True).start()
 
 
 class BackendServer(BaseApplication):
@@ -33,6 +56,7 @@ class BackendServer(BaseApplication):
         # The control socket's default path is shared by every gunicorn of the user: two
         # backends (or a backend and a test server) would take each other's socket.
         self.cfg.set("control_socket_disable", True)
+        self.cfg.set("post_worker_init", preload_default_model)
 
     def load(self):
         return self.application
@@ -46,7 +70,7 @@ def main() -> int:
     except (BackendError, RegistryError) as error:
         print(f"backend: {error}", file=sys.stderr)
         return 2
-    logging.getLogger(__name__).info("serving %s", settings)
+    log.info("serving %s", settings)
     server.run()
     return 0
 

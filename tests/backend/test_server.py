@@ -45,7 +45,7 @@ def wait_until_up(url: str, process: subprocess.Popen, log_path: Path, timeout_s
     pytest.fail(f"backend did not answer /health within {timeout_s} s:\n{log_path.read_text()}")
 
 
-def test_gunicorn_serves_predictions_and_keeps_tokens_out_of_logs(tmp_path, eager_checkpoint, label_config):
+def test_gunicorn_preloads_serves_predictions_and_keeps_tokens_out_of_logs(tmp_path, eager_checkpoint, label_config):
     port = free_port()
     log_path = tmp_path / "backend.log"
     process = start_backend({"PORT": str(port), "MODEL_DIR": str(tmp_path / "models"),
@@ -54,6 +54,10 @@ def test_gunicorn_serves_predictions_and_keeps_tokens_out_of_logs(tmp_path, eage
     url = f"http://127.0.0.1:{port}"
     try:
         wait_until_up(url, process, log_path)
+        deadline = time.monotonic() + 60
+        while "preloaded default-" not in log_path.read_text() and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert "preloaded default-" in log_path.read_text(), "DEFAULT_MODEL is loaded at start"
         auth = ("ls", "pw-never-logged")
         setup = requests.post(f"{url}/setup", auth=auth, timeout=5, json={
             "project": "1.1795623812", "hostname": "http://127.0.0.1:18080", "access_token": TOKEN})
@@ -70,6 +74,7 @@ def test_gunicorn_serves_predictions_and_keeps_tokens_out_of_logs(tmp_path, eage
         process.wait(timeout=30)
     log = log_path.read_text()
     assert "Booting worker" in log and "gthread" in log
+    assert log.count("loading model") == 1, "the preloaded model serves /predict"
     assert TOKEN not in log and "pw-never-logged" not in log
 
 
