@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from trainer.jobs import promotion_decision, split_holdout
+from trainer.promotion import promotion_decision, split_holdout
 from trainer.registry import ModelVersion
 
 CURRENT = ModelVersion("3", "p3-v0001-20261125T180000", Path("/nowhere"), {}, True, "")
