@@ -34,6 +34,7 @@ from converters.document import Document
 from converters.errors import ConversionError
 from converters.labelstudio import LabelConfig, result_to_document
 from trainer.config import TrainingConfig
+from trainer.errors import TrainerError
 from trainer.job_progress import JobProgress
 from trainer.ls_export import (
     AnnotatedTask,
@@ -51,6 +52,8 @@ from trainer.train import TrainResult, train
 
 log = logging.getLogger("trainer.jobs")
 
+UNKNOWN_TYPES_FOR_INIT = "E131"
+"""trainer.train's code for annotations with types the checkpoint to continue from lacks."""
 STAGING_DIR = ".staging"
 """Under MODEL_DIR; not a valid project key, so the registry never lists it as a project."""
 
@@ -148,10 +151,8 @@ def retrain_project(
     config = _training_config(settings)
     staging = _fresh_staging_dir(settings.model_dir, project)
     try:
-        progress.stage("train", train_tasks=len(train_ids), holdout_tasks=len(holdout_ids),
-                       init_from=current.name if current else config.encoder)
-        trained = _train(config, [documents[i] for i in train_ids],
-                         current.path if current else None, staging, progress)
+        trained, started_from = _train_from_current_or_encoder(
+            config, [documents[i] for i in train_ids], current, staging, progress)
         progress.stage("evaluate-new", device=trained.device)
         new_scores = evaluate(trained.checkpoint_dir, holdout)
         promote, why = promotion_decision(old_scores, new_scores, current, settings.force_promote)
@@ -164,6 +165,7 @@ def retrain_project(
                 "previous_version": current.name if current else None,
                 "previous_holdout": old_scores,
                 "training": trained.metrics,
+                "started_from": started_from,
                 "device": trained.device,
             },
             task_ids=sorted(documents), promote=promote, reason=f"{reason}; {why}".strip("; "),
@@ -182,6 +184,7 @@ def retrain_project(
         "device": trained.device,
         "headline": {"new": headline(new_scores), "previous": headline(old_scores) if old_scores else None},
         "previous_version": current.name if current else None,
+        "started_from": started_from,
         "train_task_ids": train_ids,
         "holdout_task_ids": holdout_ids,
         "predictions": predictions,
@@ -255,6 +258,27 @@ def _fresh_staging_dir(model_dir: Path, project: str) -> Path:
     for leftover in root.glob(f"p{project}-*"):
         shutil.rmtree(leftover, ignore_errors=True)
     return Path(tempfile.mkdtemp(dir=root, prefix=f"p{project}-"))
+
+
+def _train_from_current_or_encoder(
+    config: TrainingConfig,
+    train_docs: list[Document],
+    current: ModelVersion | None,
+    staging: Path,
+    progress: JobProgress,
+) -> tuple[TrainResult, str]:
+    """Fine-tune the served model; when the annotations use types it does not know (a project
+    whose labels differ from DEFAULT_MODEL's), train a new model from the encoder instead."""
+    if current is not None:
+        progress.stage("train", train_tasks=len(train_docs), init_from=current.name)
+        try:
+            return _train(config, train_docs, current.path, staging, progress), current.name
+        except TrainerError as error:
+            if error.code != UNKNOWN_TYPES_FOR_INIT:
+                raise
+            log.warning("%s: training a new model from %s instead", error.message, config.encoder)
+    progress.stage("train", train_tasks=len(train_docs), init_from=config.encoder)
+    return _train(config, train_docs, None, staging, progress), config.encoder
 
 
 def _train(config: TrainingConfig, train_docs: list[Document], init_from: Path | None,

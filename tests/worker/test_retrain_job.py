@@ -118,3 +118,16 @@ def test_after_promotion_unlabeled_tasks_get_predictions_of_the_new_version(
         assert 0.0 <= prediction["score"] <= 1.0
         for item in prediction["result"]:
             assert item["type"] == "relation" or set(item["value"]["labels"]) <= labels
+
+
+def test_fine_tunes_the_default_model_or_starts_afresh_when_it_lacks_the_projects_types(
+        annotated_project, worker_env, redis_url, redis_connection, monkeypatch, tiny_checkpoint):
+    # The tiny default model knows no QUA or SOC; the RuREBus documents use them.
+    monkeypatch.setenv("DEFAULT_MODEL", str(tiny_checkpoint))
+
+    job = run_one_job(redis_url, redis_connection, annotated_project.url, TOKEN)
+
+    assert job.get_status() == JobStatus.FINISHED, job.latest_result().exc_string
+    outcome = job.return_value()
+    assert outcome["previous_version"].startswith("default-")  # scored as the model to beat
+    assert outcome["started_from"] == json.loads((worker_env.parent / "retrain.json").read_text())["encoder"]
