@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import secrets
 import time
 from dataclasses import asdict, dataclass
@@ -46,6 +47,7 @@ RESULT_TTL_S = 30 * 24 * 3600
 """How long a finished job's result stays readable at ``/jobs/<project>``."""
 ENQUEUE_LOCK_MS = 2000
 ENQUEUE_LOCK_WAIT_S = 0.5
+EXCEPTION_PREFIX = re.compile(r"^[\w.]+(?:Error|Exception): ")
 ACTIVE_STATUSES = {JobStatus.QUEUED, JobStatus.STARTED, JobStatus.DEFERRED, JobStatus.SCHEDULED}
 
 
@@ -262,8 +264,10 @@ def _iso(moment: datetime | None) -> str | None:
 
 
 def _last_line(text: str) -> str:
+    """The traceback's last line without the exception's module path: the coded message."""
     lines = [line for line in text.strip().splitlines() if line.strip()]
-    return lines[-1] if lines else text
+    last = lines[-1] if lines else text
+    return EXCEPTION_PREFIX.sub("", last)
 
 
 training_blueprint = Blueprint("training", __name__)

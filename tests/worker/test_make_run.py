@@ -38,7 +38,8 @@ def test_make_run_serves_queues_trains_and_stops_on_ctrl_c(tmp_path):
         job = wait_for(lambda: (j := requests.get(f"{base}/jobs/3", timeout=2).json()).get("status") == "failed" and j,
                        STARTS_WITHIN_S, f"the job to run and fail (log: {log_path})")
         assert job["job_id"] == queued["job_id"]
-        assert job["error"].startswith("trainer.retrain_errors.RetrainError: [R100] no Label Studio URL and token")
+        assert job["error"].startswith("[R100] no Label Studio URL and token for project 3")
+        assert "RetrainError" in job["traceback"]
 
         pids = {name: int(pid) for name, pid in
                 re.findall(r"(embedded Redis|started worker|started backend) \(pid (\d+)\)", log_path.read_text())}
