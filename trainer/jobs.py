@@ -69,7 +69,7 @@ class RetrainSettings:
     label_studio_url: str | None = None
     """LABEL_STUDIO_URL: where the worker reaches Label Studio; overrides /setup's hostname."""
     label_studio_api_key: str | None = None
-    """LABEL_STUDIO_API_KEY: used when /setup recorded no access token."""
+    """LABEL_STUDIO_API_KEY: a personal access token (or legacy token); overrides /setup's token."""
     holdout_share: float = 0.2
     """RETRAIN_HOLDOUT_SHARE: share of annotated tasks kept out of training to compare models."""
     seed: int = 13
@@ -203,10 +203,11 @@ def _label_studio_access(
     api_key: str | None,
 ) -> tuple[str, str]:
     recorded = registry.label_studio_connection(project) or {}
-    # An operator's LABEL_STUDIO_URL wins over the hostname /setup sent: that is Label Studio's
-    # public address, which a worker in another container or network may not reach.
+    # What an operator set wins over what /setup sent: its hostname is Label Studio's public
+    # address, which a worker in another container may not reach, and its token is a legacy
+    # token, refused unless the organization enabled legacy tokens.
     url = settings.label_studio_url or url or recorded.get("hostname")
-    api_key = api_key or recorded.get("access_token") or settings.label_studio_api_key
+    api_key = settings.label_studio_api_key or api_key or recorded.get("access_token")
     if not url or not api_key:
         missing = " and ".join(name for name, value in (("URL", url), ("token", api_key)) if not value)
         raise RetrainError(

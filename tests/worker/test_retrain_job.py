@@ -87,12 +87,14 @@ def test_no_connection_at_all_is_named(worker_env, redis_url, redis_connection):
     assert "[R100] no Label Studio URL and token for project 3" in job.latest_result().exc_string
 
 
-def test_operators_label_studio_url_overrides_the_hostname_setup_sent(
+def test_operators_label_studio_url_and_key_override_what_setup_sent(
         annotated_project, worker_env, redis_url, redis_connection, monkeypatch):
-    # In docker-compose, /setup sends Label Studio's public address, unreachable from the worker.
+    # In docker-compose /setup sends Label Studio's public address, unreachable from the worker,
+    # and a legacy token that fails where legacy tokens are off.
     monkeypatch.setenv("LABEL_STUDIO_URL", annotated_project.url)
+    monkeypatch.setenv("LABEL_STUDIO_API_KEY", TOKEN)
 
-    job = run_one_job(redis_url, redis_connection, "http://localhost:1", TOKEN)
+    job = run_one_job(redis_url, redis_connection, "http://localhost:1", "legacy-token-refused")
 
     assert job.get_status() == JobStatus.FINISHED, job.latest_result().exc_string
 
