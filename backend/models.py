@@ -11,7 +11,6 @@ from __future__ import annotations
 import logging
 import threading
 from collections import OrderedDict
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -40,12 +39,10 @@ def load_predictor(path: Path, device: str) -> Any:
 class ModelCache:
     """Up to ``capacity`` predictors, keyed by checkpoint directory, least recently used dropped."""
 
-    def __init__(self, registry: ModelRegistry, device: str = "auto", capacity: int = 2,
-                 loader: Callable[[Path, str], Any] = load_predictor):
+    def __init__(self, registry: ModelRegistry, device: str = "auto", capacity: int = 2):
         self.registry = registry
         self.device = device
         self.capacity = capacity
-        self._loader = loader
         self._loaded: OrderedDict[tuple[Path, str], ServedModel] = OrderedDict()
         self._lock = threading.Lock()
         """Guards ``_loaded``; held only for dictionary updates, never while loading."""
@@ -73,9 +70,9 @@ class ModelCache:
             served = self._lookup(key)
             if served is None:
                 log.info("loading model %s from %s", version.name, version.path)
-                served = ServedModel(version, self._loader(version.path, self.device))
-                self.load_count += 1
+                served = ServedModel(version, load_predictor(version.path, self.device))
                 with self._lock:
+                    self.load_count += 1
                     self._loaded[key] = served
                     self._loading.pop(key, None)
                     while len(self._loaded) > self.capacity:
