@@ -131,16 +131,7 @@ def retrain_project(
     url, token = _label_studio_access(settings, registry, project, label_studio_url, api_key)
     client = label_studio_client(url, token)
     label_config = project_label_config(client, url, project)
-    tasks = fetch_export(client, url, project)
-    annotated = latest_human_annotations(tasks, label_config.text_key)
-    progress.stage("convert", exported_tasks=len(tasks), annotated_tasks=len(annotated))
-    if len(annotated) < settings.min_tasks:
-        raise RetrainError(
-            "R204", f"project {project} has {len(annotated)} annotated task(s) in Label Studio; "
-            f"retraining needs at least {settings.min_tasks}",
-            "submit more annotations, then press Start Training again",
-        )
-    documents = {item.task_id: _to_document(item) for item in annotated}
+    documents = _annotated_documents(client, url, project, label_config, settings.min_tasks, progress)
     train_ids, holdout_ids = split_holdout(sorted(documents), settings.holdout_share, settings.seed)
     holdout = [documents[task_id] for task_id in holdout_ids]
 
@@ -193,6 +184,21 @@ def retrain_project(
     progress.stage("done", version=version.name, promoted=promote, why=why)
     log.info("project %s: published %s (%s)", project, version.name, why)
     return outcome
+
+
+def _annotated_documents(client: LabelStudio, url: str, project: str, label_config: LabelConfig,
+                         min_tasks: int, progress: JobProgress) -> dict[int, Document]:
+    """The latest human annotation of each task as a Document, by task id."""
+    tasks = fetch_export(client, url, project)
+    annotated = latest_human_annotations(tasks, label_config.text_key)
+    progress.stage("convert", exported_tasks=len(tasks), annotated_tasks=len(annotated))
+    if len(annotated) < min_tasks:
+        raise RetrainError(
+            "R204", f"project {project} has {len(annotated)} annotated task(s) in Label Studio; "
+            f"retraining needs at least {min_tasks}",
+            "submit more annotations, then press Start Training again",
+        )
+    return {item.task_id: _to_document(item) for item in annotated}
 
 
 def _label_studio_access(

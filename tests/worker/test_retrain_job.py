@@ -133,3 +133,12 @@ def test_fine_tunes_the_default_model_or_starts_afresh_when_it_lacks_the_project
     outcome = job.return_value()
     assert outcome["previous_version"].startswith("default-")  # scored as the model to beat
     assert outcome["started_from"] == json.loads((worker_env.parent / "retrain.json").read_text())["encoder"]
+
+
+def test_too_few_annotated_tasks_is_named(annotated_project, worker_env, redis_url, redis_connection):
+    annotated_project.projects[3] = annotated_project.projects[3][:1]
+
+    job = run_one_job(redis_url, redis_connection, annotated_project.url, TOKEN)
+
+    assert "[R204] project 3 has 1 annotated task(s) in Label Studio; retraining needs at least 2" \
+        in job.latest_result().exc_string
