@@ -61,7 +61,8 @@ def ensure_chromium() -> str:
             f"[BR001] expected Chromium at {CHROMIUM}, found nothing (install it: apt-get install -y chromium)"
         )
     for command in (["apt-get", "update", "-qq"], ["apt-get", "install", "-y", "-qq", "chromium"]):
-        completed = subprocess.run(command, capture_output=True, text=True, env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"})
+        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+        completed = subprocess.run(command, capture_output=True, text=True, env=env)
         if completed.returncode != 0:
             raise BrowserError(f"[BR002] `{' '.join(command)}` failed:\n{completed.stderr[-2000:]}")
     return CHROMIUM
@@ -111,7 +112,10 @@ class LabelingScreen:
         self.page.wait_for_timeout(300)
 
     def submit(self) -> None:
-        with self.page.expect_response(lambda response: "/annotations" in response.url and response.request.method == "POST"):
+        def annotation_saved(response) -> bool:
+            return "/annotations" in response.url and response.request.method == "POST"
+
+        with self.page.expect_response(annotation_saved):
             self.page.click("button:has-text('Submit')")
 
     def highlighted_texts(self) -> list[str]:
@@ -120,7 +124,9 @@ class LabelingScreen:
 
 
 @contextmanager
-def labeling_screen(url: str, email: str, password: str, width: int = 1280, height: int = 800) -> Iterator[LabelingScreen]:
+def labeling_screen(
+    url: str, email: str, password: str, width: int = 1280, height: int = 800
+) -> Iterator[LabelingScreen]:
     """A headless Chromium page logged in to Label Studio; closed on exit."""
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=ensure_chromium(), args=list(CHROMIUM_FLAGS))

@@ -20,7 +20,8 @@ def test_imported_annotation_comes_back_in_the_export(label_studio: LabelStudio)
         "id": "r1", "from_name": "label", "to_name": "text", "type": "labels",
         "value": {"start": 0, "end": 12, "text": "Министерство", "labels": ["ORG"]},
     }
-    label_studio.import_tasks(project["id"], [{"data": {"text": "Министерство финансов"}, "annotations": [{"result": [region]}]}])
+    task = {"data": {"text": "Министерство финансов"}, "annotations": [{"result": [region]}]}
+    label_studio.import_tasks(project["id"], [task])
 
     exported = label_studio.export(project["id"])
 

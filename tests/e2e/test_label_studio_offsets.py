@@ -105,7 +105,9 @@ def test_predictions_with_python_offsets_highlight_the_right_words(
     assert screen.highlighted_texts() == words
 
 
-def test_predictions_with_utf16_offsets_highlight_shifted_text(label_studio: LabelStudio, screen: LabelingScreen) -> None:
+def test_predictions_with_utf16_offsets_highlight_shifted_text(
+    label_studio: LabelStudio, screen: LabelingScreen
+) -> None:
     words = WORDS_AFTER_EMOJI_AND_CRLF
     open_new_task(
         label_studio, screen, "offsets: UTF-16 predictions",
