@@ -101,7 +101,7 @@ def create_app(settings: Settings | None = None) -> Flask:
 
     @app.get("/health")
     def health():
-        return jsonify(status="UP", model_class="JointModel")
+        return jsonify(status="UP", model_class="JointModel", loaded_versions=models.loaded_versions())
 
     @app.post("/setup")
     def setup():
@@ -163,10 +163,12 @@ def create_app(settings: Settings | None = None) -> Flask:
                       "created_at": v.created_at, "metrics": v.metrics} for v in listed],
         )
 
+    # brat's server drops the query string of a tagger URL, so the project can be a path segment
     @app.post("/brat/tag")
-    def brat_tag():
+    @app.post("/brat/tag/<project>")
+    def brat_tag(project: str | None = None):
         text = decode_body(request.get_data(), request.mimetype_params.get("charset"))
-        project = request_project(request.args.get("project") or DEFAULT_PROJECT)
+        project = request_project(project or request.args.get("project") or DEFAULT_PROJECT)
         if not text.strip():
             return jsonify({})
         served = served_model(project)

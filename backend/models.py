@@ -80,6 +80,11 @@ class ModelCache:
                         log.info("unloaded model %s (MAX_LOADED_MODELS=%d)", dropped.version.name, self.capacity)
         return served
 
+    def loaded_versions(self) -> list[str]:
+        """Names of the versions in memory, least recently used first."""
+        with self._lock:
+            return [served.version.name for served in self._loaded.values()]
+
     def _lookup(self, key: tuple[Path, str]) -> ServedModel | None:
         with self._lock:
             served = self._loaded.get(key)

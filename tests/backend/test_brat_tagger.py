@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from converters.brat import parse_ann
+from trainer.registry import ModelRegistry
 from tests.backend.test_predict import TEXTS
 
 HEADERS = {"Accept": "application/json"}
@@ -40,11 +41,18 @@ def test_empty_text_gets_an_empty_object(client):
     assert response.get_json() == {}
 
 
-def test_project_model_is_used_when_asked(client):
-    response = tag(client, TEXTS[0], project="9")
-    assert response.status_code == 200
+def test_project_model_is_used_when_asked(client, tmp_path, eager_checkpoint):
+    ModelRegistry(tmp_path / "models").publish("9", eager_checkpoint, {}, [], promote=True, reason="t")
+    client.post("/brat/tag", data=TEXTS[0].encode(), content_type="text/plain; charset=utf-8")
+    assert not any(name.startswith("p9-") for name in client.get("/health").get_json()["loaded_versions"])
+    # brat's server sends only the URL's path, so /brat/tag/<project> is the form for tools.conf
+    for response in (tag(client, TEXTS[0], project="9"),
+                     client.post("/brat/tag/9", data=TEXTS[0].encode(), content_type="text/plain; charset=utf-8")):
+        assert response.status_code == 200 and response.get_json()
+    assert any(name.startswith("p9-v0001") for name in client.get("/health").get_json()["loaded_versions"])
     bad = tag(client, TEXTS[0], project="../x")
     assert bad.status_code == 400 and bad.get_json()["error"]["code"] == "B005"
+    assert client.post("/brat/tag/a.b", data=b"x", content_type="text/plain").status_code == 400
 
 
 def test_text_without_charset_is_read_as_utf8(client):
