@@ -30,6 +30,8 @@ class TrainingConfig:
     dropout: float = _option(0.2, "dropout before both heads")
     ner_loss_weight: float = _option(1.0, "weight of the entity (BIO) cross-entropy")
     relation_loss_weight: float = _option(1.0, "weight of the relation cross-entropy")
+    no_relation_weight: float = _option(
+        1.0, "class weight of the relation label '0' (below 1 counters its majority)")
     epochs: int = _option(3, "maximum number of passes over the training examples")
     max_steps: int = _option(0, "stop after this many optimiser steps (0: no limit)")
     batch_size: int = _option(32, "examples per optimiser step")
@@ -50,7 +52,7 @@ class TrainingConfig:
     freeze_word_embeddings: bool = _option(
         False, "keep the word-embedding matrix fixed (about 40% faster steps on CPU)")
     freeze_layers: int = _option(
-        0, "fix all embeddings (entity markers too) and this many lowest encoder layers")
+        0, "fix the word embeddings and this many lowest encoder layers (markers stay trainable)")
     negative_relation_rate: float = _option(
         1.0, "fraction of entities without any relation kept as relation examples")
     threads: int = _option(0, "torch CPU threads (0: torch's default)")
@@ -62,6 +64,7 @@ class TrainingConfig:
             (0 <= self.dropout < 1, "dropout", "in [0, 1)"),
             (self.ner_loss_weight >= 0, "ner_loss_weight", "zero or more"),
             (self.relation_loss_weight >= 0, "relation_loss_weight", "zero or more"),
+            (0 < self.no_relation_weight <= 1, "no_relation_weight", "in (0, 1]"),
             (self.ner_loss_weight + self.relation_loss_weight > 0, "loss weights",
              "not both zero"),
             (self.epochs >= 1, "epochs", "at least 1"),

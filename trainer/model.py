@@ -37,10 +37,10 @@ class JointModel(nn.Module):
         self.encoder.get_input_embeddings().weight.requires_grad_(False)
 
     def freeze_lower_layers(self, count: int) -> None:
-        """Fix all embeddings (markers included) and the ``count`` lowest encoder layers.
+        """Fix the encoder's embeddings and its ``count`` lowest layers.
 
-        Nothing below the first trainable layer then needs a gradient, so the backward pass
-        stops there: with 6 of 12 layers fixed a CPU step costs about a third less.
+        The entity markers stay trainable: fixed markers are two near-identical average words,
+        and a first run with them frozen learned no relation at all (dev relation F1 0.0).
         """
         layers = getattr(getattr(self.encoder, "encoder", None), "layer", None)
         if layers is None or count > len(layers):
@@ -48,7 +48,7 @@ class JointModel(nn.Module):
                                        f"that many layers in .encoder.layer; found "
                                        f"{'none' if layers is None else len(layers)}",
                                hint="lower freeze_layers or set it to 0 for this encoder")
-        frozen = [self.marker_embeddings, self.encoder.embeddings, *layers[:count]]
+        frozen = [self.encoder.embeddings, *layers[:count]]
         for module in frozen:
             module.requires_grad_(False)
 
@@ -74,14 +74,19 @@ class JointModel(nn.Module):
 
 def joint_loss(ner_logits: torch.Tensor, relation_logits: torch.Tensor,
                ner_labels: torch.Tensor, relation_labels: torch.Tensor,
-               ner_weight: float, relation_weight: float) -> torch.Tensor:
+               ner_weight: float, relation_weight: float,
+               no_relation_weight: float = 1.0) -> torch.Tensor:
     """``w_ner * CE_ner + w_rel * CE_rel``, ignoring padding (-100); a head with no labelled
-    word in the batch contributes zero."""
+    word in the batch contributes zero. ``no_relation_weight`` is the class weight of relation
+    label 0 ("no relation"), which covers almost every word."""
+    relation_classes = relation_logits.new_ones(relation_logits.size(-1), dtype=torch.float)
+    relation_classes[0] = no_relation_weight
     total = ner_logits.new_zeros(())
-    for logits, labels, weight in ((ner_logits, ner_labels, ner_weight),
-                                   (relation_logits, relation_labels, relation_weight)):
+    for logits, labels, weight, classes in (
+            (ner_logits, ner_labels, ner_weight, None),
+            (relation_logits, relation_labels, relation_weight, relation_classes)):
         if weight > 0 and (labels != -100).any():
             loss = nn.functional.cross_entropy(logits.float().flatten(0, 1), labels.flatten(),
-                                               ignore_index=-100)
+                                               weight=classes, ignore_index=-100)
             total = total + weight * loss
     return total

@@ -149,7 +149,8 @@ def train(config: TrainingConfig, train_docs: Sequence[Document], dev_docs: Sequ
                 ner, relation = model(batch["input_ids"], batch["attention_mask"],
                                       batch["word_positions"])
             loss = joint_loss(ner, relation, batch["ner_labels"], batch["relation_labels"],
-                              config.ner_loss_weight, config.relation_loss_weight)
+                              config.ner_loss_weight, config.relation_loss_weight,
+                              config.no_relation_weight)
             loss.backward()
             if config.max_grad_norm:
                 torch.nn.utils.clip_grad_norm_(model.parameters(), config.max_grad_norm)
