@@ -15,13 +15,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import redis
 from flask.testing import FlaskClient
 from safetensors.torch import load_file, save_file
 
 from backend.app import create_app
 from backend.settings import Settings
 from converters.labelstudio import build_label_config
+from tests.fixtures.redis import flushed_redis
 
 BACKEND_TESTS_DB = 7
 """Redis database of the backend tests (the worker tests use 5)."""
@@ -56,14 +56,8 @@ def label_config(checkpoint_labels: dict) -> str:
 
 @pytest.fixture
 def backend_redis_url() -> Iterator[str]:
-    url = f"redis://127.0.0.1:6379/{BACKEND_TESTS_DB}"
-    connection = redis.Redis.from_url(url, socket_connect_timeout=2)
-    connection.flushdb()
-    try:
+    with flushed_redis(BACKEND_TESTS_DB) as url:
         yield url
-    finally:
-        connection.flushdb()
-        connection.close()
 
 
 def make_client(tmp_path: Path, default_model: Path | None, **overrides) -> FlaskClient:

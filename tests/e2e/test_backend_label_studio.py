@@ -19,17 +19,16 @@ from pathlib import Path
 from typing import TypeVar
 
 import pytest
-import redis
 import requests
 
 from converters.labelstudio import LabelConfig, document_to_result, parse_label_config
 from tests.e2e.recording_proxy import RecordingProxy
 from tests.fixtures.checkpoint import tiny_documents
+from tests.fixtures.redis import flushed_redis
 from tests.fixtures.label_studio import REPO_ROOT, LabelStudio, free_port, log_tail, stop
 
 # The e2e suite's own Redis database on the shared server, flushed before and after.
 E2E_REDIS_DB = 11
-REDIS_URL = f"redis://127.0.0.1:6379/{E2E_REDIS_DB}"
 BACKEND_START_S = 60.0
 WEBHOOK_ANSWER_LIMIT_S = 1.0  # Label Studio's WEBHOOK_TIMEOUT
 NEW_VERSION_WITHIN_S = 300.0  # fetch + tiny fine-tune + two evaluations on this 2-core CPU
@@ -73,15 +72,8 @@ def start_service(command: list[str], env: dict[str, str], log_path: Path) -> Se
 
 @pytest.fixture(scope="module")
 def redis_db() -> Iterator[str]:
-    connection = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2)
-    try:
-        connection.ping()
-    except redis.ConnectionError as error:
-        pytest.fail(f"no Redis at 127.0.0.1:6379 ({error}); the e2e suite needs the local redis-server")
-    connection.flushdb()
-    yield REDIS_URL
-    connection.flushdb()
-    connection.close()
+    with flushed_redis(E2E_REDIS_DB) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
