@@ -9,9 +9,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-TINY_VOCAB_SIZE = 300
 SPECIAL_TOKENS = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
-# RuREBus-like sentences, so the vocabulary splits the corpus into word pieces, not only characters.
+# RuREBus-like sentences: their words become whole pieces, any other word splits into characters.
 TRAINING_SENTENCES = (
     "Доля сельского населения Алтайского края увеличилась в 2019 году.",
     "Повышение качества жизни населения района является главной целью программы.",
@@ -27,19 +26,24 @@ TRAINING_SENTENCES = (
 def build_tiny_encoder(directory: Path, seed: int = 0) -> Path:
     """Write a random ``BertModel`` (hidden 32, 2 layers, 2 heads) and its tokenizer into ``directory``."""
     import torch
-    from tokenizers import Tokenizer, decoders, models, normalizers, pre_tokenizers, processors, trainers
+    from tokenizers import Tokenizer, decoders, models, normalizers, pre_tokenizers, processors
     from transformers import BertConfig, BertModel, BertTokenizerFast
 
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
-    tokenizer = Tokenizer(models.WordPiece(unk_token="[UNK]"))
-    tokenizer.normalizer = normalizers.BertNormalizer(lowercase=True, strip_accents=False)
-    tokenizer.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
+    normalizer = normalizers.BertNormalizer(lowercase=True, strip_accents=False)
+    pre_tokenizer = pre_tokenizers.BertPreTokenizer()
+    # The vocabulary is built, not trained: tokenizers' WordPiece trainer breaks ties in hash
+    # order, so two builds would number pieces differently and tests would train different models.
+    words = {word for sentence in TRAINING_SENTENCES
+             for word, _ in pre_tokenizer.pre_tokenize_str(normalizer.normalize_str(sentence))}
+    characters = {character for word in words for character in word}
+    pieces = SPECIAL_TOKENS + sorted(words | characters | {"##" + c for c in characters})
+    tokenizer = Tokenizer(models.WordPiece({piece: index for index, piece in enumerate(pieces)},
+                                           unk_token="[UNK]"))
+    tokenizer.normalizer = normalizer
+    tokenizer.pre_tokenizer = pre_tokenizer
     tokenizer.decoder = decoders.WordPiece()
-    tokenizer.train_from_iterator(
-        TRAINING_SENTENCES,
-        trainers.WordPieceTrainer(vocab_size=TINY_VOCAB_SIZE, special_tokens=SPECIAL_TOKENS,
-                                  show_progress=False))
     cls_id, sep_id = tokenizer.token_to_id("[CLS]"), tokenizer.token_to_id("[SEP]")
     tokenizer.post_processor = processors.TemplateProcessing(
         single="[CLS] $A [SEP]", pair="[CLS] $A [SEP] $B:1 [SEP]:1",
