@@ -61,6 +61,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="encoder to start from when there is no --init-from")
     parser.add_argument("--init-from", type=Path, help="checkpoint to fine-tune (as DEFAULT_MODEL)")
     parser.add_argument("--device", default="auto", help="auto (CUDA when available), cpu, cuda")
+    parser.add_argument("--config", type=Path,
+                        help="TrainingConfig JSON for the job (RETRAIN_CONFIG); --epochs, --device "
+                             "and --encoder override it")
     args = parser.parse_args(argv)
 
     names = json.loads((args.corpus / "splits.json").read_text())["train"][: args.docs]
@@ -73,8 +76,9 @@ def main(argv: list[str] | None = None) -> int:
     logging.getLogger("trainer.jobs").addHandler(clock)
     with tempfile.TemporaryDirectory(prefix="retrain-benchmark-") as scratch:
         config = Path(scratch) / "retrain.json"
-        config.write_text(json.dumps({"encoder": args.encoder, "epochs": args.epochs,
-                                      "device": args.device}))
+        options = json.loads(args.config.read_text()) if args.config else {}
+        options.update(encoder=args.encoder, epochs=args.epochs, device=args.device)
+        config.write_text(json.dumps(options))
         os.environ.update(MODEL_DIR=str(Path(scratch) / "models"), RETRAIN_CONFIG=str(config))
         if args.init_from:
             os.environ["DEFAULT_MODEL"] = str(args.init_from)
