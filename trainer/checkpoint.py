@@ -99,6 +99,18 @@ def _read_json(directory: Path, name: str) -> dict:
                            path=directory, hint="retrain or restore the checkpoint") from None
 
 
+def checkpoint_training_config(directory: Path) -> TrainingConfig:
+    """The options a checkpoint was trained with, read without loading its weights."""
+    return _training_options(_read_json(Path(directory), "config.json"), Path(directory))
+
+
+def _training_options(meta: dict, directory: Path) -> TrainingConfig:
+    if not isinstance(meta.get("training"), dict):
+        raise TrainerError("E141", "checkpoint file config.json has no training options",
+                           path=directory, hint="retrain or restore the checkpoint")
+    return TrainingConfig.from_dict(meta["training"], source=str(directory / "config.json"))
+
+
 def load_checkpoint(directory: Path, device: str | torch.device = "cpu") -> Loaded:
     """Rebuild the model, tokenizer and label maps; a missing or corrupt file gives ``E140``-``E143``."""
     from transformers import AutoConfig, AutoTokenizer
@@ -118,7 +130,7 @@ def load_checkpoint(directory: Path, device: str | torch.device = "cpu") -> Load
                            hint="retrain with this version of the trainer")
     try:
         labels = LabelMaps.from_dict(_read_json(directory, "labels.json"))
-        config = TrainingConfig.from_dict(meta["training"], source=str(directory / "config.json"))
+        config = _training_options(meta, directory)
         encoder_config = dict(meta["encoder_config"])
         encoder = new_encoder(AutoConfig.for_model(encoder_config.pop("model_type"),
                                                    **encoder_config))

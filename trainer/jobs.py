@@ -24,7 +24,7 @@ import shutil
 import tempfile
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +33,7 @@ from label_studio_sdk import LabelStudio
 from converters.document import Document
 from converters.errors import ConversionError
 from converters.labelstudio import LabelConfig, result_to_document
+from trainer.checkpoint import checkpoint_training_config
 from trainer.config import TrainingConfig
 from trainer.errors import TrainerError
 from trainer.job_progress import JobProgress
@@ -44,7 +45,7 @@ from trainer.ls_export import (
     project_label_config,
 )
 from trainer.ls_predictions import upload_predictions
-from trainer.predict import Predictor
+from trainer.predict import Predictor, resolve_device
 from trainer.promotion import evaluate, headline, promotion_decision, split_holdout
 from trainer.registry import ModelRegistry, ModelVersion, project_key
 from trainer.retrain_errors import RetrainError
@@ -56,6 +57,8 @@ UNKNOWN_TYPES_FOR_INIT = "E131"
 """trainer.train's code for annotations with types the checkpoint to continue from lacks."""
 STAGING_DIR = ".staging"
 """Under MODEL_DIR; not a valid project key, so the registry never lists it as a project."""
+CPU_RETRAIN_STEPS = 400
+"""Default step budget of a retraining on a CPU: about 6 min of fine-tuning on 2 cores."""
 
 
 @dataclass(frozen=True)
@@ -77,7 +80,11 @@ class RetrainSettings:
     force_promote: bool = False
     """RETRAIN_FORCE_PROMOTE: promote the new version even when it scores worse."""
     training_config: Path | None = None
-    """RETRAIN_CONFIG: JSON of TrainingConfig options (epochs, batch size, …)."""
+    """RETRAIN_CONFIG: JSON of TrainingConfig options (epochs, batch size, …). Unset: the
+    options the served model was trained with, capped at ``max_steps``."""
+    max_steps: int | None = None
+    """RETRAIN_MAX_STEPS: step budget when RETRAIN_CONFIG is unset (0: whole epochs). Unset:
+    CPU_RETRAIN_STEPS on a CPU, whole epochs on a GPU."""
     min_tasks: int = 2
     """RETRAIN_MIN_TASKS: fewest annotated tasks worth a retraining (one is held out)."""
     predict_unlabeled: bool = False
@@ -89,6 +96,8 @@ class RetrainSettings:
             raise RetrainError("R301", f"RETRAIN_HOLDOUT_SHARE must be in (0, 1); found {self.holdout_share}")
         if self.min_tasks < 2:
             raise RetrainError("R301", f"RETRAIN_MIN_TASKS must be at least 2; found {self.min_tasks}")
+        if self.max_steps is not None and self.max_steps < 0:
+            raise RetrainError("R301", f"RETRAIN_MAX_STEPS must be 0 or more; found {self.max_steps}")
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> RetrainSettings:
@@ -105,6 +114,7 @@ class RetrainSettings:
                 predict_unlabeled=_flag(env, "RETRAIN_PREDICT_UNLABELED"),
                 training_config=Path(env["RETRAIN_CONFIG"]) if "RETRAIN_CONFIG" in env else None,
                 min_tasks=int(env.get("RETRAIN_MIN_TASKS", 2)),
+                max_steps=int(env["RETRAIN_MAX_STEPS"]) if "RETRAIN_MAX_STEPS" in env else None,
             )
         except ValueError as error:
             raise RetrainError("R301", f"a RETRAIN_* variable is not a number: {error}") from error
@@ -139,7 +149,7 @@ def retrain_project(
     progress.stage("evaluate-current", version=current.name if current else None)
     old_scores = evaluate(current.path, holdout) if current else None
 
-    config = _training_config(settings)
+    config = _training_config(settings, current)
     staging = _fresh_staging_dir(settings.model_dir, project)
     try:
         trained, started_from = _train_from_current_or_encoder(
@@ -250,10 +260,19 @@ def _predict_unlabeled(client: LabelStudio, url: str, project: str, version: Mod
     return {"uploaded": uploaded}
 
 
-def _training_config(settings: RetrainSettings) -> TrainingConfig:
-    if settings.training_config is None:
-        return TrainingConfig()
-    return TrainingConfig.from_json(settings.training_config)
+def _training_config(settings: RetrainSettings, current: ModelVersion | None) -> TrainingConfig:
+    """RETRAIN_CONFIG when set; else the served model's own options with a step budget.
+
+    The served model's options are what worked for it; only the machine-specific ones (device,
+    precision, threads) go back to auto, and without a budget a CPU would retrain for hours."""
+    if settings.training_config is not None:
+        return TrainingConfig.from_json(settings.training_config)
+    base = checkpoint_training_config(current.path) if current is not None else TrainingConfig()
+    max_steps = settings.max_steps
+    if max_steps is None:
+        max_steps = 0 if resolve_device("auto").type == "cuda" else CPU_RETRAIN_STEPS
+    return replace(base, max_steps=max_steps, device="auto", precision="auto", threads=0,
+                   eval_every_steps=0, eval_max_docs=0)
 
 
 def _fresh_staging_dir(model_dir: Path, project: str) -> Path:

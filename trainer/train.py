@@ -210,7 +210,7 @@ class _RunState:
             self.progress("evaluate", {"epoch": epoch, "step": step,
                                        "documents": len(self.dev_docs)})
         predictor = Predictor(Loaded(self.model, self.tokenizer, self.labels, self.config, {}, ""),
-                              self.device)
+                              self.device, bf16=self.config.precision == "bf16")
         tracks = evaluate_tracks(predictor, self.dev_docs)
         self.model.train()
         score = selection_score(tracks)

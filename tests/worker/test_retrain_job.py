@@ -142,3 +142,32 @@ def test_too_few_annotated_tasks_is_named(annotated_project, worker_env, redis_u
 
     assert "[R204] project 3 has 1 annotated task(s) in Label Studio; retraining needs at least 2" \
         in job.latest_result().exc_string
+
+
+def test_without_retrain_config_the_served_models_options_are_used_with_a_step_budget(
+        annotated_project, worker_env, redis_url, redis_connection, monkeypatch, tiny_checkpoint):
+    monkeypatch.delenv("RETRAIN_CONFIG")
+    monkeypatch.setenv("DEFAULT_MODEL", str(tiny_checkpoint))
+    monkeypatch.setenv("RETRAIN_MAX_STEPS", "3")
+
+    job = run_one_job(redis_url, redis_connection, annotated_project.url, TOKEN)
+
+    assert job.get_status() == JobStatus.FINISHED, job.latest_result().exc_string
+    version = ModelRegistry(worker_env).versions("3")[0]
+    served = json.loads((tiny_checkpoint / "config.json").read_text())["training"]
+    used = json.loads((version.path / "config.json").read_text())["training"]
+    assert used == dict(served, max_steps=3, device="auto", precision="auto", threads=0)
+    assert version.metrics["training"]["total_steps"] == 3
+
+
+def test_cpu_retraining_without_a_budget_gets_the_default_one(monkeypatch, tiny_checkpoint):
+    import torch
+
+    from trainer.jobs import CPU_RETRAIN_STEPS, RetrainSettings, _training_config
+
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)  # the same answer on a GPU host
+    current = ModelRegistry(tiny_checkpoint.parent, default_model=tiny_checkpoint).current("3")
+
+    config = _training_config(RetrainSettings(), current)
+
+    assert config.max_steps == CPU_RETRAIN_STEPS and config.learning_rate == 3e-3
