@@ -53,10 +53,7 @@ def load_export(
         try:
             chosen = _chosen(task, index, where, choose, use_predictions, text_key)
             if not chosen:
-                skipped.append(ConversionError(
-                    NO_ANNOTATION, f"task {_task_id(task, index)} has no {choose} annotation "
-                    "that was not cancelled; left out", where,
-                    hint="annotate it, or pass --predictions to fall back to its prediction"))
+                skipped.append(_no_annotation(task, index, where, choose, use_predictions))
             for folder, kind, item in chosen:
                 documents.append(_document(task, index, where, folder, kind, item, text_key,
                                            None if strict else skipped))
@@ -65,6 +62,22 @@ def load_export(
                 raise
             skipped.append(error)
     return Collection(documents, None, skipped)
+
+
+def _no_annotation(task: dict, index: int, where: str, choose: str, use_predictions: bool
+                   ) -> ConversionError:
+    listed = task.get("predictions") or []
+    if use_predictions and listed and not any(isinstance(item, dict) for item in listed):
+        # Label Studio's quick export lists predictions by id only (docs/label-studio-offsets.md).
+        return ConversionError(
+            NO_ANNOTATION, f"task {_task_id(task, index)} has no {choose} annotation and its "
+            f"predictions are listed by id only ({listed[:3]}); left out", where,
+            hint="export a snapshot with full predictions: POST /api/projects/<id>/exports/ with "
+                 '{"serialization_options": {"predictions": {"only_id": false}}}')
+    return ConversionError(
+        NO_ANNOTATION, f"task {_task_id(task, index)} has no {choose} annotation that was not "
+        "cancelled; left out", where,
+        hint="annotate it, or pass --predictions to fall back to its prediction")
 
 
 def _task_id(task: object, index: int) -> object:

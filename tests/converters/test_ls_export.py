@@ -71,6 +71,15 @@ def test_predictions_are_used_only_when_asked() -> None:
     assert doc.name == "predictions/doc"
 
 
+def test_predictions_listed_by_id_only_name_the_snapshot_export() -> None:
+    quick_export_task = task(ANNOTATIONS[2], predictions=(4, 5))
+    collection = load_export([quick_export_task], use_predictions=True)
+    assert collection.documents == []
+    (skipped,) = collection.skipped
+    assert skipped.code == errors.NO_ANNOTATION and "listed by id only ([4, 5])" in str(skipped)
+    assert '"only_id": false' in skipped.hint
+
+
 def test_export_that_is_not_json_names_the_line(tmp_path: Path) -> None:
     path = tmp_path / "export.json"
     path.write_text('[\n {"id": 1,\n  "data": }\n]', encoding="utf-8")
