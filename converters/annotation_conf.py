@@ -25,11 +25,13 @@ class AnnotationConf:
     event_types: list[str] = field(default_factory=list)
     attribute_names: list[str] = field(default_factory=list)
     equivalence_types: list[str] = field(default_factory=list)
+    source: str = field(default="", compare=False)
+    """The file's text as read, so that a collection's own file can be copied verbatim."""
 
 
 def parse_annotation_conf(content: str, path: str | Path | None = None) -> AnnotationConf:
     """Parse the text of an ``annotation.conf``; raises ``ConversionError`` C010 on bad structure."""
-    conf = AnnotationConf()
+    conf = AnnotationConf(source=content)
     section: str | None = None
     for line_number, raw_line in enumerate(content.splitlines(), start=1):
         line = raw_line.strip()

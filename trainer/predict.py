@@ -102,6 +102,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run_command(args: argparse.Namespace) -> int:
+    from converters.annotation_conf import format_annotation_conf
     from converters.brat import read_collection, write_collection
     from converters.errors import ConversionError
     from trainer.merge import add_predictions
@@ -123,8 +124,10 @@ def run_command(args: argparse.Namespace) -> int:
     predicted = predictor.predict([d.text for d in documents], [d.name for d in documents])
     if args.keep_existing:
         predicted = [add_predictions(old, new) for old, new in zip(documents, predicted)]
-    conf = (args.src / "annotation.conf") if args.src.is_dir() else None
-    conf_text = conf.read_text(encoding="utf-8") if conf is not None and conf.is_file() else None
+    # brat needs the types declared to display them: the collection's own file (from a folder
+    # or a .zip), else one declaring what the model predicts.
+    conf_text = (collection.conf.source if collection.conf is not None
+                 else format_annotation_conf(predictor.entity_types, predictor.relation_types))
     try:
         write_collection(predicted, args.output, conf_text, overwrite=args.force)
     except ConversionError as error:

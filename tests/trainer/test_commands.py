@@ -4,6 +4,7 @@ import json
 import os
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -58,6 +59,26 @@ def test_predict_writes_t_and_r_lines(corpus, tiny_checkpoint, tmp_path):
     assert [d.text for d in predicted] == [d.text for d in tiny_documents()]
     ann = (tmp_path / "out" / "doc1.ann").read_text()
     assert all(line[0] in "TR" for line in ann.splitlines())
+
+
+def test_predict_declares_the_models_types_for_brat_or_copies_the_collections_own(
+        corpus, tiny_checkpoint, tmp_path):
+    from converters.annotation_conf import parse_annotation_conf
+
+    trainer("predict", "--model", tiny_checkpoint, corpus / "docs", "-o", tmp_path / "declared")
+    declared = parse_annotation_conf((tmp_path / "declared" / "annotation.conf").read_text())
+    labels = json.loads((tiny_checkpoint / "labels.json").read_text())
+    assert declared.entity_types == labels["entity_types"]
+    assert declared.relation_types == labels["relation_types"]
+
+    own_conf = "[entities]\nMET\n# the team's own file\n[relations]\n[events]\n[attributes]\n"
+    archive = tmp_path / "docs.zip"
+    with zipfile.ZipFile(archive, "w") as zipped:
+        zipped.writestr("annotation.conf", own_conf)
+        zipped.writestr("doc1.txt", tiny_documents()[0].text)
+    result = trainer("predict", "--model", tiny_checkpoint, archive, "-o", tmp_path / "copied")
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "copied" / "annotation.conf").read_text() == own_conf
 
 
 def test_keep_existing_adds_only_non_overlapping_entities(tiny_checkpoint, tmp_path):
