@@ -29,19 +29,21 @@ class ServedModel:
     """A ``trainer.predict.Predictor``: ``.predict(texts, names)``, ``.entity_types``, ``.relation_types``."""
 
 
-def load_predictor(path: Path, device: str) -> Any:
+def load_predictor(path: Path, device: str, precision: str = "auto") -> Any:
     # Imported here so that /health, /setup and /webhook never pay torch's import time.
-    from trainer.predict import Predictor
+    from trainer.predict import Predictor, bf16_for, resolve_device
 
-    return Predictor.load(path, device=device)
+    return Predictor.load(path, device=device, bf16=bf16_for(precision, resolve_device(device)))
 
 
 class ModelCache:
     """Up to ``capacity`` predictors, keyed by checkpoint directory, least recently used dropped."""
 
-    def __init__(self, registry: ModelRegistry, device: str = "auto", capacity: int = 2):
+    def __init__(self, registry: ModelRegistry, device: str = "auto", capacity: int = 2,
+                 precision: str = "auto"):
         self.registry = registry
         self.device = device
+        self.precision = precision
         self.capacity = capacity
         self._loaded: OrderedDict[tuple[Path, str], ServedModel] = OrderedDict()
         self._lock = threading.Lock()
@@ -70,7 +72,7 @@ class ModelCache:
             served = self._lookup(key)
             if served is None:
                 log.info("loading model %s from %s", version.name, version.path)
-                served = ServedModel(version, load_predictor(version.path, self.device))
+                served = ServedModel(version, load_predictor(version.path, self.device, self.precision))
                 with self._lock:
                     self.load_count += 1
                     self._loaded[key] = served

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from backend.errors import BAD_SETTINGS, BackendError
+from trainer.config import INFERENCE_PRECISIONS
 
 
 @dataclass(frozen=True)
@@ -35,6 +36,8 @@ class Settings:
     """THREADS: gunicorn threads in the single worker process (the model is loaded once per process)."""
     device: str = "auto"
     """DEVICE: torch device for predictions (auto = CUDA when available)."""
+    precision: str = "auto"
+    """PRECISION: auto (bf16 where the CPU or GPU computes it natively), fp32 or bf16."""
     max_loaded_models: int = 2
     """MAX_LOADED_MODELS: predictors kept in memory at once (least recently used are dropped)."""
     request_timeout_s: int = 120
@@ -50,6 +53,10 @@ class Settings:
                 "expected BASIC_AUTH_USER and BASIC_AUTH_PASS together, found only one of them",
                 "set both to require Basic auth, or neither",
             )
+
+        if self.precision not in INFERENCE_PRECISIONS:
+            raise BackendError(500, BAD_SETTINGS, f"PRECISION: expected one of {', '.join(INFERENCE_PRECISIONS)}, "
+                                                  f"found {self.precision!r}")
 
     @property
     def basic_auth_enabled(self) -> bool:
@@ -72,6 +79,7 @@ class Settings:
             port=_int_at_least(env, "PORT", 9090),
             threads=_int_at_least(env, "THREADS", 4),
             device=env.get("DEVICE", "auto"),
+            precision=env.get("PRECISION", "auto"),
             max_loaded_models=_int_at_least(env, "MAX_LOADED_MODELS", 2),
             request_timeout_s=_int_at_least(env, "REQUEST_TIMEOUT_S", 120),
             prediction_cache_size=_int_at_least(env, "PREDICTION_CACHE_SIZE", 500, minimum=0),

@@ -12,6 +12,10 @@ from trainer.encoder import DEFAULT_ENCODER
 from trainer.errors import TrainerError
 
 
+INFERENCE_PRECISIONS = ("auto", "fp32", "bf16")
+"""Inference precision choices: ``auto`` is bf16 where the device computes it natively."""
+
+
 def _option(default: Any, help: str) -> Any:
     return field(default=default, metadata={"help": help})
 

@@ -69,8 +69,7 @@ class Engine:
         return [SentenceState(sentence, piece) for sentence, piece in zip(sentences, pieces)]
 
     def _autocast(self):
-        if self.settings.bf16 or (self.device.type == "cuda"
-                                  and torch.cuda.is_bf16_supported()):
+        if self.settings.bf16:
             return torch.autocast(self.device.type, dtype=torch.bfloat16)
         return nullcontext()
 

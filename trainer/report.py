@@ -19,6 +19,7 @@ from pathlib import Path
 from converters.document import Document
 from converters.files import atomic_write_text
 from trainer.errors import TrainerError
+from trainer.predict import Predictor, add_precision_argument, bf16_for, resolve_device
 from trainer.scoring import format_scores, read_gold
 
 TRACKS = {"ner": "NER", "relations_gold_entities": "relations (gold entities)", "end_to_end": "end-to-end"}
@@ -133,16 +134,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("-o", "--out", required=True, type=Path, help="directory for the report files")
     parser.add_argument("--device", default="auto", help="'auto', 'cpu' or 'cuda' (default: auto)")
     parser.add_argument("--batch-size", type=int, default=64, help="sentences per forward pass")
-    parser.add_argument("--bf16", action="store_true", help="bf16 autocast at inference")
+    add_precision_argument(parser)
 
 
 def run_command(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
-    from trainer.predict import Predictor
-
     gold = read_gold(args.gold)
-    predictor = Predictor.load(args.model, device=args.device, batch_size=args.batch_size, bf16=args.bf16)
+    bf16 = bf16_for(args.precision, resolve_device(args.device))
+    predictor = Predictor.load(args.model, device=args.device, batch_size=args.batch_size, bf16=bf16)
     steps = {"predict_from_text": "predict from text", "predict_relations_given_entities":
              "predict relations (gold entities)"}
     bars = {step: tqdm(total=len(gold), desc=label, unit="doc") for step, label in steps.items()}
@@ -154,7 +154,7 @@ def run_command(args: argparse.Namespace) -> int:
     for bar in bars.values():
         bar.close()
     results["meta"] = {"model": str(args.model), "version": predictor.version, "gold": str(args.gold),
-                       "documents": len(gold), "device": str(predictor.device), "bf16": args.bf16}
+                       "documents": len(gold), "device": str(predictor.device), "bf16": bf16}
     paths = write_report(results, args.out)
     print(format_report(results))
     print("written: " + ", ".join(str(path) for path in paths.values()))

@@ -210,7 +210,9 @@ class _RunState:
             self.progress("evaluate", {"epoch": epoch, "step": step,
                                        "documents": len(self.dev_docs)})
         predictor = Predictor(Loaded(self.model, self.tokenizer, self.labels, self.config, {}, ""),
-                              self.device, bf16=self.config.precision == "bf16")
+                              self.device,
+                              bf16=None if self.config.precision == "auto"
+                              else self.config.precision == "bf16")
         tracks = evaluate_tracks(predictor, self.dev_docs)
         self.model.train()
         score = selection_score(tracks)

@@ -59,3 +59,10 @@ def test_prediction_cache_can_be_turned_off_but_not_negative():
     assert Settings.from_env({"PREDICTION_CACHE_SIZE": "0"}).prediction_cache_size == 0
     with pytest.raises(BackendError, match="PREDICTION_CACHE_SIZE: expected an integer >= 0"):
         Settings.from_env({"PREDICTION_CACHE_SIZE": "-1"})
+
+
+def test_precision_is_auto_by_default_and_checked():
+    assert Settings.from_env({}).precision == "auto"
+    assert Settings.from_env({"PRECISION": "fp32"}).precision == "fp32"
+    with pytest.raises(BackendError, match="B008.*PRECISION: expected one of auto, fp32, bf16, found 'fp16'"):
+        Settings.from_env({"PRECISION": "fp16"})

@@ -2,8 +2,12 @@
 
 from concurrent.futures import ThreadPoolExecutor
 
+import pytest
+import torch
+
 from tests.fixtures.checkpoint import tiny_documents
-from trainer.predict import Predictor
+from trainer.errors import TrainerError
+from trainer.predict import Predictor, bf16_for, native_bf16
 
 
 def summary(documents):
@@ -42,3 +46,14 @@ def test_predict_relations_keeps_the_gold_entities(tiny_checkpoint):
     assert predictor.version and predictor.relation_types == [
         "FNG", "GOL", "NNG", "NPS", "PNG", "PNT", "PPS", "TSK"]
     assert predictor.predict([""])[0].entities == []
+
+
+def test_precision_auto_means_bf16_only_where_the_hardware_has_it(tiny_checkpoint):
+    cpu = torch.device("cpu")
+    flags = open("/proc/cpuinfo", encoding="utf-8").read().split()
+    assert native_bf16(cpu) == ("avx512_bf16" in flags or "amx_bf16" in flags)
+    assert (bf16_for("auto", cpu), bf16_for("fp32", cpu), bf16_for("bf16", cpu)) == (
+        native_bf16(cpu), False, True)
+    with pytest.raises(TrainerError, match=r"\[E153\] unknown inference precision 'fp16'"):
+        bf16_for("fp16", cpu)
+    assert Predictor.load(tiny_checkpoint, device="cpu").engine.settings.bf16 is False
