@@ -134,7 +134,9 @@ def load_checkpoint(directory: Path, device: str | torch.device = "cpu") -> Load
         encoder_config = dict(meta["encoder_config"])
         encoder = new_encoder(AutoConfig.for_model(encoder_config.pop("model_type"),
                                                    **encoder_config))
-        tokenizer = AutoTokenizer.from_pretrained(directory)
+        # transformers 5 takes a directory whose config.json lacks its own version for a
+        # Mistral one and warns of a regex this tokenizer does not have; saying so silences it.
+        tokenizer = AutoTokenizer.from_pretrained(directory, fix_mistral_regex=False)
         model = build_model(encoder, tokenizer, labels, config.dropout)
         state = load_file(str(directory / WEIGHTS))
         model.load_state_dict(state)

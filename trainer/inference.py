@@ -26,7 +26,8 @@ from converters.document import Document, Entity, Relation, Span
 from trainer.examples import MARKER_COUNT, SPECIAL_COUNT
 from trainer.features import Example, SpecialIds, collate, encode_window, sentence_pieces
 from trainer.model import JointModel
-from trainer.tagging import LabelMaps, WordSpan, decode_bio, parse_relation_label
+from trainer.tagging import (BioConstraint, LabelMaps, WordSpan, decode_bio,
+                             parse_relation_label)
 from trainer.tokenization import Sentence, centered_window, most_central, windows
 
 
@@ -63,6 +64,7 @@ class Engine:
         self.special = SpecialIds.from_tokenizer(tokenizer)
         self._lock = threading.Lock()
         self._slots = {low: self._directed_slots(low) for low in (True, False)}
+        self.bio = BioConstraint(labels.ner_labels)
 
     def prepare(self, text: str, sentences: Sequence[Sentence]) -> list[SentenceState]:
         pieces = sentence_pieces(self.tokenizer, text, sentences, self.special.unk)
@@ -97,9 +99,10 @@ class Engine:
                 self.model.train(was_training)
         return outputs
 
-    def tag_entities(self, states: Sequence[SentenceState], batch_size: int | None = None,
-                     ) -> None:
-        """Fill ``entities`` of every sentence from the NER head."""
+    def entity_probabilities(self, states: Sequence[SentenceState],
+                             batch_size: int | None = None) -> list[np.ndarray]:
+        """Per sentence, the NER head's ``(words, labels)`` probabilities; each word's row comes
+        from the window where it is most central."""
         examples, spans_of = [], []
         for number, state in enumerate(states):
             lengths = [len(piece) for piece in state.pieces]
@@ -110,17 +113,21 @@ class Engine:
                 examples.append(Example(ids, positions, key=(number, window)))
         probabilities = self.run(examples, "ner", batch_size)
         by_key = {example.key: result for example, result in zip(examples, probabilities)}
+        matrices = []
         for number, state in enumerate(states):
             spans = spans_of[number]
             rows = []
             for index in range(len(state.sentence.words)):
                 window = most_central(spans, index)
                 rows.append(by_key[(number, window)][index - spans[window][0]])
-            matrix = np.stack(rows)
-            best = matrix.argmax(-1)
-            tags = [self.labels.ner_labels[label] for label in best]
-            confidence = matrix[np.arange(len(best)), best].tolist()
-            state.entities = decode_bio(tags, confidence)
+            matrices.append(np.stack(rows))
+        return matrices
+
+    def tag_entities(self, states: Sequence[SentenceState], batch_size: int | None = None,
+                     ) -> None:
+        """Fill ``entities`` of every sentence from the NER head (BIO-constrained decoding)."""
+        for state, matrix in zip(states, self.entity_probabilities(states, batch_size)):
+            state.entities = entities_from(matrix, self.bio.best_tags(matrix), self.labels)
 
     def relation_examples(self, states: Sequence[SentenceState]) -> list[Example]:
         budget = self.settings.relation_max_length - SPECIAL_COUNT - MARKER_COUNT
@@ -132,6 +139,8 @@ class Engine:
                 if window is None:
                     continue
                 start, stop = window
+                if not partners_in_view(state.entities, main, start, stop):
+                    continue  # an example with no other entity in view could link nothing
                 ids, positions = encode_window(state.pieces, start, stop, self.special,
                                                (entity.first, entity.last))
                 examples.append(Example(ids, positions, key=(number, main, start, stop)))
@@ -145,9 +154,9 @@ class Engine:
         votes: dict[tuple[int, int, int], list[np.ndarray]] = {}
         for example, matrix in zip(examples, probabilities):
             number, main, start, stop = example.key
-            for other, entity in enumerate(states[number].entities):
-                if other == main or entity.first < start or entity.last >= stop:
-                    continue
+            entities = states[number].entities
+            for other in partners_in_view(entities, main, start, stop):
+                entity = entities[other]
                 mean = matrix[entity.first - start:entity.last + 1 - start].mean(0)
                 low, high = min(main, other), max(main, other)
                 votes.setdefault((number, low, high), []).append(
@@ -185,6 +194,20 @@ class Engine:
             low_is_arg1 = main_is_arg1 == main_is_low
             slots.append(1 + self.labels.relation_types.index(kind) + (0 if low_is_arg1 else count))
         return np.array(slots)
+
+
+def partners_in_view(entities: Sequence[WordSpan], main: int, start: int, stop: int
+                     ) -> list[int]:
+    """Indexes of the entities other than ``main`` lying wholly inside words ``start..stop-1``."""
+    return [other for other, entity in enumerate(entities)
+            if other != main and start <= entity.first and entity.last < stop]
+
+
+def entities_from(probabilities: np.ndarray, tags: np.ndarray, labels: LabelMaps
+                  ) -> list[WordSpan]:
+    """Entities of one sentence from its chosen tag indexes, scored by those tags' probabilities."""
+    confidence = probabilities[np.arange(len(tags)), tags].tolist()
+    return decode_bio([labels.ner_labels[tag] for tag in tags], confidence)
 
 
 def to_document(name: str, text: str, states: Sequence[SentenceState],

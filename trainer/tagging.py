@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+import numpy as np
+
 OUTSIDE = "O"
 NO_RELATION = "0"
 REVERSED = "<"
@@ -88,6 +90,39 @@ def decode_bio(tags: Sequence[str], probabilities: Sequence[float]) -> list[Word
     if current is not None:
         close(len(tags) - 1)
     return spans
+
+
+class BioConstraint:
+    """The most probable tag sequence of a sentence in which every ``I-X`` follows ``B-X`` or
+    ``I-X`` (Viterbi over the per-word log probabilities). Plain argmax leaves stray ``I-`` tags
+    and type switches inside a span, each an entity with wrong boundaries."""
+
+    def __init__(self, ner_labels: Sequence[str]):
+        count = len(ner_labels)
+        self.start_allowed = np.ones(count, dtype=bool)
+        self.transition_penalty = np.zeros((count, count))
+        for current, label in enumerate(ner_labels):
+            prefix, _, kind = label.partition("-")
+            if prefix != "I":
+                continue
+            self.start_allowed[current] = False
+            for previous, before in enumerate(ner_labels):
+                if before not in (f"B-{kind}", f"I-{kind}"):
+                    self.transition_penalty[previous, current] = -np.inf
+
+    def best_tags(self, probabilities: np.ndarray) -> np.ndarray:
+        """Label index per word for ``probabilities`` of shape ``(words, labels)``."""
+        log_probabilities = np.log(np.clip(probabilities, 1e-12, None))
+        score = np.where(self.start_allowed, log_probabilities[0], -np.inf)
+        backpointers = np.zeros(log_probabilities.shape, dtype=np.int64)
+        for index in range(1, len(log_probabilities)):
+            candidates = score[:, None] + self.transition_penalty
+            backpointers[index] = candidates.argmax(0)
+            score = candidates.max(0) + log_probabilities[index]
+        best = [int(score.argmax())]
+        for index in range(len(log_probabilities) - 1, 0, -1):
+            best.append(int(backpointers[index, best[-1]]))
+        return np.array(best[::-1])
 
 
 def relation_label(kind: str, main_is_arg1: bool) -> str:

@@ -7,7 +7,10 @@ import torch
 
 from tests.fixtures.checkpoint import tiny_documents
 from trainer.errors import TrainerError
+from trainer.inference import entities_from
 from trainer.predict import Predictor, bf16_for, native_bf16
+from trainer.tagging import WordSpan
+from trainer.tokenization import split_sentences
 
 
 def summary(documents):
@@ -57,3 +60,25 @@ def test_precision_auto_means_bf16_only_where_the_hardware_has_it(tiny_checkpoin
     with pytest.raises(TrainerError, match=r"\[E153\] unknown inference precision 'fp16'"):
         bf16_for("fp16", cpu)
     assert Predictor.load(tiny_checkpoint, device="cpu").engine.settings.bf16 is False
+
+
+def test_an_entity_with_no_other_entity_in_view_gets_no_relation_example(tiny_checkpoint):
+    engine = Predictor.load(tiny_checkpoint, device="cpu").engine
+    text = "Развитие туризма в крае. Рост доходов населения и бюджета."
+    lonely, pair = engine.prepare(text, split_sentences(text))
+    lonely.entities = [WordSpan(0, 1, "ECO")]
+    pair.entities = [WordSpan(0, 1, "ECO"), WordSpan(2, 2, "SOC"), WordSpan(4, 4, "ECO")]
+    keys = [example.key[:2] for example in engine.relation_examples([lonely, pair])]
+    assert keys == [(1, 0), (1, 1), (1, 2)]
+
+
+def test_the_engine_decodes_entities_under_the_bio_constraint(tiny_checkpoint):
+    engine = Predictor.load(tiny_checkpoint, device="cpu").engine
+    states = engine.prepare(tiny_documents()[0].text, split_sentences(tiny_documents()[0].text))
+    engine.tag_entities(states)
+    matrices = engine.entity_probabilities(states)
+    for state, matrix in zip(states, matrices):
+        assert state.entities == entities_from(matrix, engine.bio.best_tags(matrix), engine.labels)
+    # the untrained tiny model's argmax has stray I- tags, so the two decodings really differ
+    assert any(entities_from(matrix, matrix.argmax(-1), engine.labels) != state.entities
+               for state, matrix in zip(states, matrices))

@@ -1,0 +1,66 @@
+"""Dev-split F1 of one checkpoint under two ways of turning the NER head's per-word
+probabilities into entities: plain argmax per word, and the BIO-constrained best sequence the
+product uses (:class:`trainer.tagging.BioConstraint`). One forward pass feeds both; relations
+are then predicted over each decoding's entities, so end-to-end F1 shows the effect too.
+
+    python benchmarks/ner_decoding.py --model runs/e5-1ep/checkpoint [--docs 34]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO_ROOT))
+
+from trainer.inference import entities_from, to_document  # noqa: E402
+from trainer.predict import Predictor, bf16_for, resolve_device  # noqa: E402
+from trainer.scoring import score_documents  # noqa: E402
+from trainer.tokenization import split_sentences  # noqa: E402
+from trainer.train import load_splits  # noqa: E402
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--model", required=True, type=Path)
+    parser.add_argument("--data", type=Path, default=REPO_ROOT.parent / "shared/data/rurebus/train")
+    parser.add_argument("--splits", type=Path,
+                        default=REPO_ROOT.parent / "shared/data/rurebus/splits.json")
+    parser.add_argument("--split", default="dev")
+    parser.add_argument("--docs", type=int, default=0, help="first N documents of the split (0: all)")
+    parser.add_argument("--precision", default="auto", choices=("auto", "fp32", "bf16"))
+    args = parser.parse_args()
+    gold, _ = load_splits(args.data, args.splits, args.split, "")
+    gold = gold[:args.docs or None]
+    device = resolve_device("auto")
+    engine = Predictor.load(args.model, bf16=bf16_for(args.precision, device)).engine
+    per_document = [engine.prepare(d.text, split_sentences(d.text)) for d in gold]
+    states = [state for group in per_document for state in group]
+    started = time.perf_counter()
+    matrices = engine.entity_probabilities(states)
+    print(f"{len(gold)} {args.split} documents, {len(states)} sentences; NER pass "
+          f"{time.perf_counter() - started:.1f} s", flush=True)
+    by_name = {d.name: d for d in gold}
+    decoders = {"argmax per word": lambda matrix: matrix.argmax(-1),
+                "BIO-constrained": engine.bio.best_tags}
+    print(f"{'decoding':<18} {'NER P':>7} {'NER R':>7} {'NER F1':>7} {'e2e F1':>7} {'entities':>9}")
+    for name, choose in decoders.items():
+        for state, matrix in zip(states, matrices):
+            state.entities = entities_from(matrix, choose(matrix), engine.labels)
+            state.relations = []
+        engine.link_relations(states)
+        predicted = {d.name: to_document(d.name, d.text, group)
+                     for d, group in zip(gold, per_document)}
+        scores = score_documents(by_name, predicted)
+        ner, relations = scores["ner"], scores["relations"]
+        count = sum(len(d.entities) for d in predicted.values())
+        print(f"{name:<18} {ner['precision']:7.4f} {ner['recall']:7.4f} {ner['f1']:7.4f} "
+              f"{relations['f1']:7.4f} {count:9d}", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
