@@ -22,6 +22,7 @@ sys.path.insert(0, str(REPO_ROOT))
 
 import torch  # noqa: E402
 
+from benchmarks.dev_split import add_split_arguments  # noqa: E402
 from converters.brat import read_collection  # noqa: E402
 from converters.document import Document  # noqa: E402
 from trainer.predict import Predictor  # noqa: E402
@@ -92,11 +93,7 @@ def f1s(gold: list[Document], predicted: list[Document]) -> str:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--model", required=True, type=Path)
-    parser.add_argument("--data", type=Path, default=REPO_ROOT.parent / "shared/data/rurebus/train")
-    parser.add_argument("--splits", type=Path,
-                        default=REPO_ROOT.parent / "shared/data/rurebus/splits.json")
-    parser.add_argument("--split", default="dev")
+    add_split_arguments(parser)
     parser.add_argument("--sentences", type=int, default=60, help="dev sentences to annotate")
     parser.add_argument("--batch-size", type=int, default=64)
     parser.add_argument("--threads", type=int, default=0, help="torch threads (0: default)")

@@ -16,6 +16,7 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT))
 
+from benchmarks.dev_split import add_split_arguments  # noqa: E402
 from trainer.inference import entities_from, to_document  # noqa: E402
 from trainer.predict import Predictor, bf16_for, resolve_device  # noqa: E402
 from trainer.scoring import score_documents  # noqa: E402
@@ -25,11 +26,7 @@ from trainer.train import load_splits  # noqa: E402
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--model", required=True, type=Path)
-    parser.add_argument("--data", type=Path, default=REPO_ROOT.parent / "shared/data/rurebus/train")
-    parser.add_argument("--splits", type=Path,
-                        default=REPO_ROOT.parent / "shared/data/rurebus/splits.json")
-    parser.add_argument("--split", default="dev")
+    add_split_arguments(parser)
     parser.add_argument("--docs", type=int, default=0, help="first N documents of the split (0: all)")
     parser.add_argument("--precision", default="auto", choices=("auto", "fp32", "bf16"))
     args = parser.parse_args()

@@ -1,9 +1,10 @@
 """Batched inference: texts → entities → relations, every output with a probability.
 
-Entities: each sentence (or each window of a long one) is one example; a word's tag comes from
-the window where it is most central. Relations: one example per entity of a sentence (the main
-entity wrapped in markers); all examples of all sentences go through the model together, sorted
-by length, ``batch_size`` at a time.
+Entities: each sentence (or each window of a long one) is one example; a word's probabilities
+come from the window where it is most central, and the sentence's tags are the most probable
+sequence in which every ``I-X`` follows ``B-X`` or ``I-X``. Relations: one example per entity of
+a sentence (the main entity wrapped in markers) that has another entity in view; all examples of
+all sentences go through the model together, sorted by length, ``batch_size`` at a time.
 
 Relation rule: for a pair (A, B) of one sentence, the example with A marked gives a label
 distribution on B's words (averaged over them); the example with B marked gives one on A's
