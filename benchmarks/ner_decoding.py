@@ -18,7 +18,8 @@ sys.path.insert(0, str(REPO_ROOT))
 
 from benchmarks.dev_split import add_split_arguments  # noqa: E402
 from trainer.inference import entities_from, to_document  # noqa: E402
-from trainer.predict import Predictor, bf16_for, resolve_device  # noqa: E402
+from trainer.predict import (Predictor, add_precision_argument, bf16_for,  # noqa: E402
+                             resolve_device)
 from trainer.scoring import score_documents  # noqa: E402
 from trainer.tokenization import split_sentences  # noqa: E402
 from trainer.train import load_splits  # noqa: E402
@@ -28,7 +29,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     add_split_arguments(parser)
     parser.add_argument("--docs", type=int, default=0, help="first N documents of the split (0: all)")
-    parser.add_argument("--precision", default="auto", choices=("auto", "fp32", "bf16"))
+    add_precision_argument(parser)
     args = parser.parse_args()
     gold, _ = load_splits(args.data, args.splits, args.split, "")
     gold = gold[:args.docs or None]

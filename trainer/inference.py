@@ -140,11 +140,12 @@ class Engine:
                 if window is None:
                     continue
                 start, stop = window
-                if not partners_in_view(state.entities, main, start, stop):
+                partners = partners_in_view(state.entities, main, start, stop)
+                if not partners:
                     continue  # an example with no other entity in view could link nothing
                 ids, positions = encode_window(state.pieces, start, stop, self.special,
                                                (entity.first, entity.last))
-                examples.append(Example(ids, positions, key=(number, main, start, stop)))
+                examples.append(Example(ids, positions, key=(number, main, start, partners)))
         return examples
 
     def link_relations(self, states: Sequence[SentenceState],
@@ -154,10 +155,9 @@ class Engine:
         probabilities = self.run(examples, "relation", batch_size)
         votes: dict[tuple[int, int, int], list[np.ndarray]] = {}
         for example, matrix in zip(examples, probabilities):
-            number, main, start, stop = example.key
-            entities = states[number].entities
-            for other in partners_in_view(entities, main, start, stop):
-                entity = entities[other]
+            number, main, start, partners = example.key
+            for other in partners:
+                entity = states[number].entities[other]
                 mean = matrix[entity.first - start:entity.last + 1 - start].mean(0)
                 low, high = min(main, other), max(main, other)
                 votes.setdefault((number, low, high), []).append(
