@@ -31,9 +31,9 @@ class ServedModel:
 
 def load_predictor(path: Path, device: str, precision: str = "auto") -> Any:
     # Imported here so that /health, /setup and /webhook never pay torch's import time.
-    from trainer.predict import Predictor, bf16_for, resolve_device
+    from trainer.predict import Predictor
 
-    return Predictor.load(path, device=device, bf16=bf16_for(precision, resolve_device(device)))
+    return Predictor.load(path, device=device, precision=precision)
 
 
 class ModelCache:

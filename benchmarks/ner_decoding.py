@@ -18,8 +18,7 @@ sys.path.insert(0, str(REPO_ROOT))
 
 from benchmarks.dev_split import add_split_arguments  # noqa: E402
 from trainer.inference import entities_from, to_document  # noqa: E402
-from trainer.predict import (Predictor, add_precision_argument, bf16_for,  # noqa: E402
-                             resolve_device)
+from trainer.predict import Predictor, add_precision_argument  # noqa: E402
 from trainer.scoring import score_documents  # noqa: E402
 from trainer.tokenization import split_sentences  # noqa: E402
 from trainer.train import load_splits  # noqa: E402
@@ -33,8 +32,7 @@ def main() -> int:
     args = parser.parse_args()
     gold, _ = load_splits(args.data, args.splits, args.split, "")
     gold = gold[:args.docs or None]
-    device = resolve_device("auto")
-    engine = Predictor.load(args.model, bf16=bf16_for(args.precision, device)).engine
+    engine = Predictor.load(args.model, precision=args.precision).engine
     per_document = [engine.prepare(d.text, split_sentences(d.text)) for d in gold]
     states = [state for group in per_document for state in group]
     started = time.perf_counter()

@@ -12,8 +12,9 @@ from trainer.encoder import DEFAULT_ENCODER
 from trainer.errors import TrainerError
 
 
-INFERENCE_PRECISIONS = ("auto", "fp32", "bf16")
-"""Inference precision choices: ``auto`` is bf16 where the device computes it natively."""
+INFERENCE_PRECISIONS = ("auto", "fp32", "bf16", "int8")
+"""Inference precision choices: ``auto`` is bf16 where the device computes it natively, else
+fp32; ``int8`` quantizes the encoder's linear layers (CPU only)."""
 
 
 def _option(default: Any, help: str) -> Any:
@@ -30,6 +31,9 @@ class TrainingConfig:
 
     encoder: str = _option(DEFAULT_ENCODER, "HF model id or local directory of the encoder")
     learning_rate: float = _option(5e-5, "peak AdamW learning rate")
+    head_learning_rate: float = _option(
+        0.0, "peak learning rate of the parts trained from scratch: both heads and the entity "
+             "markers (0: learning_rate)")
     weight_decay: float = _option(0.1, "AdamW weight decay (not applied to biases and norms)")
     dropout: float = _option(0.2, "dropout before both heads")
     ner_loss_weight: float = _option(1.0, "weight of the entity (BIO) cross-entropy")
@@ -64,6 +68,7 @@ class TrainingConfig:
     def __post_init__(self) -> None:
         checks = [
             (self.learning_rate > 0, "learning_rate", "a positive number"),
+            (self.head_learning_rate >= 0, "head_learning_rate", "zero or more"),
             (self.weight_decay >= 0, "weight_decay", "zero or more"),
             (0 <= self.dropout < 1, "dropout", "in [0, 1)"),
             (self.ner_loss_weight >= 0, "ner_loss_weight", "zero or more"),

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import argparse
 import sys
+import warnings
 from collections.abc import Sequence
+from copy import deepcopy
 from pathlib import Path
 
 import torch
@@ -15,6 +17,7 @@ from trainer.checkpoint import Loaded, load_checkpoint
 from trainer.config import INFERENCE_PRECISIONS
 from trainer.errors import TrainerError
 from trainer.inference import Engine, InferenceSettings, to_document
+from trainer.model import JointModel
 from trainer.tokenization import annotation_extents, merge_crossing, split_sentences
 
 
@@ -36,35 +39,55 @@ def native_bf16(device: torch.device) -> bool:
     return "avx512_bf16" in flags or "amx_bf16" in flags
 
 
-def bf16_for(precision: str, device: torch.device) -> bool:
-    """The ``bf16`` argument of :class:`Predictor` for a ``--precision`` / ``PRECISION`` value."""
+def resolve_precision(precision: str, device: torch.device) -> str:
+    """``fp32``, ``bf16`` or ``int8`` for a ``--precision`` / ``PRECISION`` value on ``device``."""
     if precision not in INFERENCE_PRECISIONS:
         raise TrainerError("E153", f"unknown inference precision {precision!r}",
                            hint=f"use one of {', '.join(INFERENCE_PRECISIONS)}")
-    return precision == "bf16" or (precision == "auto" and native_bf16(device))
+    if precision == "int8" and device.type != "cpu":
+        raise TrainerError("E154", f"precision int8 runs on the CPU only, not on {device}",
+                           hint="use --device cpu, or precision auto/bf16 on a GPU")
+    if precision == "auto":
+        return "bf16" if native_bf16(device) else "fp32"
+    return precision
+
+
+def quantized_int8(model: JointModel) -> JointModel:
+    """A copy of ``model`` whose encoder runs its linear layers in int8 (dynamic quantization:
+    weights stored in int8, activations quantized per batch). The heads stay fp32: they are a
+    negligible share of the compute and feed the scores directly."""
+    copy = deepcopy(model)
+    with warnings.catch_warnings():
+        # torch announces that eager-mode quantization moves to the torchao package; the API
+        # still works in the pinned torch, and torchao would be one more heavy dependency.
+        warnings.simplefilter("ignore")
+        copy.encoder = torch.ao.quantization.quantize_dynamic(copy.encoder, {torch.nn.Linear},
+                                                              dtype=torch.qint8)
+    return copy
 
 
 class Predictor:
     """Entities and relations for raw texts, or relations for documents with gold entities."""
 
     def __init__(self, loaded: Loaded, device: torch.device, batch_size: int = 64,
-                 bf16: bool | None = None):
-        """``bf16=None``: bf16 autocast on a CUDA GPU that supports it, fp32 elsewhere."""
+                 precision: str = "auto"):
+        """``precision``: one of ``INFERENCE_PRECISIONS`` (see :func:`resolve_precision`)."""
         self.loaded = loaded
         self.device = device
-        if bf16 is None:
-            bf16 = device.type == "cuda" and native_bf16(device)
+        self.precision = resolve_precision(precision, device)
         config = loaded.config
         settings = InferenceSettings(config.max_length, config.stride, config.relation_max_length,
-                                     batch_size, bf16)
-        self.engine = Engine(loaded.model.to(device), loaded.tokenizer, loaded.labels, device,
-                             settings)
+                                     batch_size, self.precision == "bf16")
+        model = loaded.model.to(device)
+        if self.precision == "int8":
+            model = quantized_int8(model)
+        self.engine = Engine(model, loaded.tokenizer, loaded.labels, device, settings)
 
     @classmethod
     def load(cls, path: Path | str, device: str = "auto", batch_size: int = 64,
-             bf16: bool | None = None) -> Predictor:
+             precision: str = "auto") -> Predictor:
         chosen = resolve_device(device)
-        return cls(load_checkpoint(Path(path), chosen), chosen, batch_size, bf16)
+        return cls(load_checkpoint(Path(path), chosen), chosen, batch_size, precision)
 
     @property
     def version(self) -> str:
@@ -113,7 +136,8 @@ class Predictor:
 def add_precision_argument(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--precision", choices=INFERENCE_PRECISIONS, default="auto",
                         help="auto: bf16 autocast where the CPU or GPU computes bf16 natively "
-                             "(same dev F1, faster), else fp32")
+                             "(same dev F1, faster), else fp32; int8: quantized encoder "
+                             "(CPU only, README 'Inference speed')")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -149,9 +173,7 @@ def run_command(args: argparse.Namespace) -> int:
         if not split_sentences(document.text):
             print(f"warning: {document.name}: no sentences (empty or blank text); written "
                   "without new annotations", file=sys.stderr)
-    device = resolve_device(args.device)
-    predictor = Predictor.load(args.model, args.device, args.batch_size,
-                               bf16_for(args.precision, device))
+    predictor = Predictor.load(args.model, args.device, args.batch_size, args.precision)
     predicted = predictor.predict([d.text for d in documents], [d.name for d in documents])
     if args.keep_existing:
         predicted = [add_predictions(old, new) for old, new in zip(documents, predicted)]

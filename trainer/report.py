@@ -19,7 +19,7 @@ from pathlib import Path
 from converters.document import Document
 from converters.files import atomic_write_text
 from trainer.errors import TrainerError
-from trainer.predict import Predictor, add_precision_argument, bf16_for, resolve_device
+from trainer.predict import Predictor, add_precision_argument
 from trainer.scoring import format_scores, read_gold
 
 TRACKS = {"ner": "NER", "relations_gold_entities": "relations (gold entities)", "end_to_end": "end-to-end"}
@@ -141,8 +141,8 @@ def run_command(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
     gold = read_gold(args.gold)
-    bf16 = bf16_for(args.precision, resolve_device(args.device))
-    predictor = Predictor.load(args.model, device=args.device, batch_size=args.batch_size, bf16=bf16)
+    predictor = Predictor.load(args.model, device=args.device, batch_size=args.batch_size,
+                               precision=args.precision)
     steps = {"predict_from_text": "predict from text", "predict_relations_given_entities":
              "predict relations (gold entities)"}
     bars = {step: tqdm(total=len(gold), desc=label, unit="doc") for step, label in steps.items()}
@@ -154,7 +154,8 @@ def run_command(args: argparse.Namespace) -> int:
     for bar in bars.values():
         bar.close()
     results["meta"] = {"model": str(args.model), "version": predictor.version, "gold": str(args.gold),
-                       "documents": len(gold), "device": str(predictor.device), "bf16": bf16}
+                       "documents": len(gold), "device": str(predictor.device),
+                       "precision": predictor.precision}
     paths = write_report(results, args.out)
     print(format_report(results))
     print("written: " + ", ".join(str(path) for path in paths.values()))

@@ -55,6 +55,13 @@ def autocast_for(device: torch.device, precision: str):
     return torch.autocast(device.type, dtype=torch.bfloat16)
 
 
+def evaluation_precision(device: torch.device, precision: str) -> str:
+    """The :class:`Predictor` precision of the dev checks: bf16 where training runs under bf16
+    autocast, else fp32."""
+    on_cuda_bf16 = device.type == "cuda" and torch.cuda.is_bf16_supported()
+    return "bf16" if precision == "bf16" or (precision == "auto" and on_cuda_bf16) else "fp32"
+
+
 def make_batches(examples: Sequence[Example], batch_size: int, rng: random.Random
                  ) -> list[list[int]]:
     order = list(range(len(examples)))
@@ -69,13 +76,20 @@ def make_batches(examples: Sequence[Example], batch_size: int, rng: random.Rando
 
 
 def optimizer_for(model: JointModel, config: TrainingConfig) -> torch.optim.Optimizer:
-    decay, no_decay = [], []
+    """AdamW with four groups: pretrained or new (``head_learning_rate``) × decayed or not
+    (biases and norms are not)."""
+    groups: dict[tuple[bool, bool], list[torch.nn.Parameter]] = {}
     for name, parameter in model.named_parameters():
         if parameter.requires_grad:
-            (no_decay if parameter.ndim < 2 or "LayerNorm" in name else decay).append(parameter)
-    return torch.optim.AdamW([{"params": decay, "weight_decay": config.weight_decay},
-                              {"params": no_decay, "weight_decay": 0.0}],
-                             lr=config.learning_rate)
+            is_new = not name.startswith("encoder.")
+            decays = parameter.ndim >= 2 and "LayerNorm" not in name
+            groups.setdefault((is_new, decays), []).append(parameter)
+    head_rate = config.head_learning_rate or config.learning_rate
+    return torch.optim.AdamW(
+        [{"params": parameters, "lr": head_rate if is_new else config.learning_rate,
+          "weight_decay": config.weight_decay if decays else 0.0}
+         for (is_new, decays), parameters in groups.items()],
+        lr=config.learning_rate)
 
 
 def _initial_model(config: TrainingConfig, train_docs: Sequence[Document],
@@ -209,10 +223,9 @@ class _RunState:
         if self.progress:
             self.progress("evaluate", {"epoch": epoch, "step": step,
                                        "documents": len(self.dev_docs)})
-        predictor = Predictor(Loaded(self.model, self.tokenizer, self.labels, self.config, {}, ""),
-                              self.device,
-                              bf16=None if self.config.precision == "auto"
-                              else self.config.precision == "bf16")
+        loaded = Loaded(self.model, self.tokenizer, self.labels, self.config, {}, "")
+        predictor = Predictor(loaded, self.device,
+                              precision=evaluation_precision(self.device, self.config.precision))
         tracks = evaluate_tracks(predictor, self.dev_docs)
         self.model.train()
         score = selection_score(tracks)
