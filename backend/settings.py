@@ -37,8 +37,7 @@ class Settings:
     device: str = "auto"
     """DEVICE: torch device for predictions (auto = CUDA when available)."""
     precision: str = "auto"
-    """PRECISION: auto (bf16 where the CPU or GPU computes it natively, else fp32), fp32, bf16 or
-    int8 (quantized encoder, CPU only)."""
+    """PRECISION: auto (bf16 where the CPU or GPU computes it natively, else fp32), fp32 or bf16."""
     max_loaded_models: int = 2
     """MAX_LOADED_MODELS: predictors kept in memory at once (least recently used are dropped)."""
     request_timeout_s: int = 120

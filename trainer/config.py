@@ -12,9 +12,8 @@ from trainer.encoder import DEFAULT_ENCODER
 from trainer.errors import TrainerError
 
 
-INFERENCE_PRECISIONS = ("auto", "fp32", "bf16", "int8")
-"""Inference precision choices: ``auto`` is bf16 where the device computes it natively, else
-fp32; ``int8`` quantizes the encoder's linear layers (CPU only)."""
+INFERENCE_PRECISIONS = ("auto", "fp32", "bf16")
+"""Inference precision choices: ``auto`` is bf16 where the device computes it natively, else fp32."""
 
 
 def _option(default: Any, help: str) -> Any:

@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-import warnings
 from collections.abc import Sequence
-from copy import deepcopy
 from pathlib import Path
 
 import torch
@@ -17,7 +15,6 @@ from trainer.checkpoint import Loaded, load_checkpoint
 from trainer.config import INFERENCE_PRECISIONS
 from trainer.errors import TrainerError
 from trainer.inference import Engine, InferenceSettings, to_document
-from trainer.model import JointModel
 from trainer.tokenization import annotation_extents, merge_crossing, split_sentences
 
 
@@ -40,30 +37,13 @@ def native_bf16(device: torch.device) -> bool:
 
 
 def resolve_precision(precision: str, device: torch.device) -> str:
-    """``fp32``, ``bf16`` or ``int8`` for a ``--precision`` / ``PRECISION`` value on ``device``."""
+    """``fp32`` or ``bf16`` for a ``--precision`` / ``PRECISION`` value on ``device``."""
     if precision not in INFERENCE_PRECISIONS:
         raise TrainerError("E153", f"unknown inference precision {precision!r}",
                            hint=f"use one of {', '.join(INFERENCE_PRECISIONS)}")
-    if precision == "int8" and device.type != "cpu":
-        raise TrainerError("E154", f"precision int8 runs on the CPU only, not on {device}",
-                           hint="use --device cpu, or precision auto/bf16 on a GPU")
     if precision == "auto":
         return "bf16" if native_bf16(device) else "fp32"
     return precision
-
-
-def quantized_int8(model: JointModel) -> JointModel:
-    """A copy of ``model`` whose encoder runs its linear layers in int8 (dynamic quantization:
-    weights stored in int8, activations quantized per batch). The heads stay fp32: they are a
-    negligible share of the compute and feed the scores directly."""
-    copy = deepcopy(model)
-    with warnings.catch_warnings():
-        # torch announces that eager-mode quantization moves to the torchao package; the API
-        # still works in the pinned torch, and torchao would be one more heavy dependency.
-        warnings.simplefilter("ignore")
-        copy.encoder = torch.ao.quantization.quantize_dynamic(copy.encoder, {torch.nn.Linear},
-                                                              dtype=torch.qint8)
-    return copy
 
 
 class Predictor:
@@ -78,10 +58,8 @@ class Predictor:
         config = loaded.config
         settings = InferenceSettings(config.max_length, config.stride, config.relation_max_length,
                                      batch_size, self.precision == "bf16")
-        model = loaded.model.to(device)
-        if self.precision == "int8":
-            model = quantized_int8(model)
-        self.engine = Engine(model, loaded.tokenizer, loaded.labels, device, settings)
+        self.engine = Engine(loaded.model.to(device), loaded.tokenizer, loaded.labels, device,
+                             settings)
 
     @classmethod
     def load(cls, path: Path | str, device: str = "auto", batch_size: int = 64,
@@ -136,8 +114,7 @@ class Predictor:
 def add_precision_argument(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--precision", choices=INFERENCE_PRECISIONS, default="auto",
                         help="auto: bf16 autocast where the CPU or GPU computes bf16 natively "
-                             "(same dev F1, faster), else fp32; int8: quantized encoder "
-                             "(CPU only, README 'Inference speed')")
+                             "(same dev F1, faster), else fp32")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -64,5 +64,5 @@ def test_prediction_cache_can_be_turned_off_but_not_negative():
 def test_precision_is_auto_by_default_and_checked():
     assert Settings.from_env({}).precision == "auto"
     assert Settings.from_env({"PRECISION": "fp32"}).precision == "fp32"
-    with pytest.raises(BackendError, match="B008.*PRECISION: expected one of auto, fp32, bf16, int8, found 'fp16'"):
+    with pytest.raises(BackendError, match="B008.*PRECISION: expected one of auto, fp32, bf16, found 'fp16'"):
         Settings.from_env({"PRECISION": "fp16"})

@@ -55,28 +55,12 @@ def test_precision_auto_means_bf16_only_where_the_hardware_has_it(tiny_checkpoin
     cpu = torch.device("cpu")
     flags = open("/proc/cpuinfo", encoding="utf-8").read().split()
     assert native_bf16(cpu) == ("avx512_bf16" in flags or "amx_bf16" in flags)
-    assert [resolve_precision(p, cpu) for p in ("auto", "fp32", "bf16", "int8")] == [
-        "bf16" if native_bf16(cpu) else "fp32", "fp32", "bf16", "int8"]
+    assert [resolve_precision(p, cpu) for p in ("auto", "fp32", "bf16")] == [
+        "bf16" if native_bf16(cpu) else "fp32", "fp32", "bf16"]
     with pytest.raises(TrainerError, match=r"\[E153\] unknown inference precision 'fp16'"):
         resolve_precision("fp16", cpu)
-    with pytest.raises(TrainerError, match=r"\[E154\] precision int8 runs on the CPU only"):
-        resolve_precision("int8", torch.device("cuda"))
     predictor = Predictor.load(tiny_checkpoint, device="cpu", precision="fp32")
     assert (predictor.precision, predictor.engine.settings.bf16) == ("fp32", False)
-
-
-def test_int8_quantizes_a_copy_of_the_encoder_and_stays_close_to_fp32(tiny_checkpoint):
-    fp32 = Predictor.load(tiny_checkpoint, device="cpu", precision="fp32")
-    int8 = Predictor.load(tiny_checkpoint, device="cpu", precision="int8")
-    quantized = [m for m in int8.engine.model.encoder.modules()
-                 if type(m).__name__ == "Linear" and "quantized" in type(m).__module__]
-    assert quantized and type(int8.engine.model.ner_head) is torch.nn.Linear
-    assert not any("quantized" in type(m).__module__ for m in int8.loaded.model.modules())
-    text = tiny_documents()[0].text
-    states = [fp32.engine.prepare(text, split_sentences(text)) for _ in range(2)]
-    exact, approximate = (p.engine.entity_probabilities(s) for p, s in zip((fp32, int8), states))
-    gaps = [abs(a - b).max() for a, b in zip(exact, approximate)]
-    assert 0 < max(gaps) < 0.01, gaps
 
 
 def test_an_entity_with_no_other_entity_in_view_gets_no_relation_example(tiny_checkpoint):
