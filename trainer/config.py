@@ -132,7 +132,8 @@ class TrainingConfig:
         for option in fields(TrainingConfig):
             flag = "--" + option.name.replace("_", "-")
             default = option.default if option.default is not MISSING else None
-            help_text = f"{option.metadata['help']} (default: {default})"
+            # argparse formats help with %: a literal "40%" in a help text would break --help
+            help_text = f"{option.metadata['help']} (default: {default})".replace("%", "%%")
             if option.type in ("bool", bool):
                 group.add_argument(flag, dest=option.name, default=None,
                                    action=argparse.BooleanOptionalAction, help=help_text)
