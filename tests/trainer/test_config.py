@@ -49,3 +49,21 @@ def test_help_lists_every_option_with_its_text_verbatim():
     text = " ".join(parser.format_help().split())
     assert "--head-learning-rate" in text
     assert "about 40% faster steps on CPU" in text
+
+
+def test_head_learning_rate_applies_to_the_heads_and_markers_only(tiny_checkpoint):
+    from trainer.checkpoint import load_checkpoint
+    from trainer.train import optimizer_for
+
+    model = load_checkpoint(tiny_checkpoint).model
+    new = {id(p) for name, p in model.named_parameters() if not name.startswith("encoder.")}
+    for head_rate, expected_new_rate in ((1e-3, 1e-3), (0.0, 5e-5)):
+        config = TrainingConfig(learning_rate=5e-5, head_learning_rate=head_rate)
+        rates = {id(p): group["lr"] for group in optimizer_for(model, config).param_groups
+                 for p in group["params"]}
+        trainable = [p for p in model.parameters() if p.requires_grad]
+        assert len(rates) == len(trainable)
+        assert {rates[id(p)] for p in trainable if id(p) in new} == {expected_new_rate}
+        assert {rates[id(p)] for p in trainable if id(p) not in new} == {5e-5}
+    assert {id(model.ner_head.weight), id(model.relation_head.weight),
+            id(model.marker_embeddings.weight)} <= new
