@@ -148,9 +148,11 @@ class Engine:
                 examples.append(Example(ids, positions, key=(number, main, start, partners)))
         return examples
 
-    def link_relations(self, states: Sequence[SentenceState],
-                       batch_size: int | None = None) -> None:
-        """Fill ``relations`` of every sentence (as entity indexes) from the relation head."""
+    def pair_distributions(self, states: Sequence[SentenceState],
+                           batch_size: int | None = None) -> dict[tuple[int, int, int], np.ndarray]:
+        """For every pair of entities seen together in a relation example, keyed by
+        ``(sentence, low entity index, high entity index)``: the directed distribution (index 0
+        = no relation, see :attr:`_directed_labels`) averaged over both examples of the pair."""
         examples = self.relation_examples(states)
         probabilities = self.run(examples, "relation", batch_size)
         votes: dict[tuple[int, int, int], list[np.ndarray]] = {}
@@ -162,14 +164,24 @@ class Engine:
                 low, high = min(main, other), max(main, other)
                 votes.setdefault((number, low, high), []).append(
                     self._directed(mean, main_is_low=main == low))
-        for (number, low, high), distributions in votes.items():
-            combined = np.mean(distributions, axis=0)
-            best = int(combined.argmax())
-            if best == 0:
-                continue
-            kind, low_is_arg1 = self._directed_labels[best]
-            arg1, arg2 = (low, high) if low_is_arg1 else (high, low)
-            states[number].relations.append((kind, arg1, arg2, float(combined[best])))
+        return {key: np.mean(distributions, axis=0) for key, distributions in votes.items()}
+
+    def link_relations(self, states: Sequence[SentenceState],
+                       batch_size: int | None = None) -> None:
+        """Fill ``relations`` of every sentence (as entity indexes) from the relation head."""
+        for key, combined in self.pair_distributions(states, batch_size).items():
+            self.add_relation(states, key, combined)
+
+    def add_relation(self, states: Sequence[SentenceState], key: tuple[int, int, int],
+                     combined: np.ndarray) -> None:
+        """The pair's most probable outcome: nothing, or one typed and directed relation."""
+        number, low, high = key
+        best = int(combined.argmax())
+        if best == 0:
+            return
+        kind, low_is_arg1 = self._directed_labels[best]
+        arg1, arg2 = (low, high) if low_is_arg1 else (high, low)
+        states[number].relations.append((kind, arg1, arg2, float(combined[best])))
 
     @property
     def _directed_labels(self) -> list[tuple[str, bool] | None]:

@@ -14,7 +14,8 @@ from converters.document import Document
 from trainer.checkpoint import Loaded, load_checkpoint
 from trainer.config import INFERENCE_PRECISIONS
 from trainer.errors import TrainerError
-from trainer.inference import Engine, InferenceSettings, to_document
+from trainer.examples import align
+from trainer.inference import Engine, InferenceSettings, SentenceState, to_document
 from trainer.tokenization import annotation_extents, merge_crossing, split_sentences
 
 
@@ -94,21 +95,21 @@ class Predictor:
                           batch_size: int | None = None) -> list[Document]:
         """Relations over the documents' own (gold) entities; entities not on word boundaries
         take part in no relation."""
-        from trainer.examples import align
-
-        per_document = []
-        for document in documents:
-            gold_only = Document(document.name, document.text, entities=document.entities)
-            sentences = merge_crossing(split_sentences(document.text),
-                                       annotation_extents(gold_only))
-            states = self.engine.prepare(document.text, sentences)
-            for state, aligned in zip(states, align(gold_only, sentences).sentences):
-                state.entity_ids = list(aligned.entities)
-                state.entities = list(aligned.entities.values())
-            per_document.append(states)
+        per_document = [self.gold_entity_states(document) for document in documents]
         self.engine.link_relations([s for group in per_document for s in group], batch_size)
         return [to_document(document.name, document.text, states, keep_entities=document.entities)
                 for document, states in zip(documents, per_document)]
+
+    def gold_entity_states(self, document: Document) -> list[SentenceState]:
+        """The document's sentences (merged where a gold annotation crosses them) holding its
+        gold entities, ready for :meth:`Engine.link_relations`."""
+        gold_only = Document(document.name, document.text, entities=document.entities)
+        sentences = merge_crossing(split_sentences(document.text), annotation_extents(gold_only))
+        states = self.engine.prepare(document.text, sentences)
+        for state, aligned in zip(states, align(gold_only, sentences).sentences):
+            state.entity_ids = list(aligned.entities)
+            state.entities = list(aligned.entities.values())
+        return states
 
 
 def add_precision_argument(parser: argparse.ArgumentParser) -> None:
