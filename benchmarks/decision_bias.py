@@ -1,6 +1,9 @@
 """Dev-split F1 when the decoders lean towards "nothing": a log-odds bias added to the NER tag
 ``O`` before the BIO-constrained search, and one added to "no relation" before a pair's outcome
-is chosen. Bias 0 is what the product does; a positive bias trades recall for precision.
+is chosen (:func:`trainer.inference.towards_nothing`). Bias 0 is the plain most probable
+outcome; a positive bias trades recall for precision. The rows at the product's defaults
+(``DEFAULT_OUTSIDE_BIAS``, ``DEFAULT_NO_RELATION_BIAS``; no bias on gold entities) are what
+``trainer evaluate`` reports.
 
 One NER pass and one relation pass per entity set feed every bias, so the sweep costs about one
 ``trainer evaluate``. Tracks: NER, relations with gold entities, end-to-end (relations over the
@@ -12,7 +15,6 @@ entities of each NER bias).
 from __future__ import annotations
 
 import argparse
-import math
 import sys
 import time
 from pathlib import Path
@@ -20,21 +22,13 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT))
 
-import numpy as np  # noqa: E402
-
 from benchmarks.dev_split import add_split_arguments  # noqa: E402
-from trainer.inference import Engine, SentenceState, entities_from, to_document  # noqa: E402
+from trainer.inference import (Engine, SentenceState, entities_from, to_document,  # noqa: E402
+                               towards_nothing)
 from trainer.predict import Predictor, add_precision_argument  # noqa: E402
 from trainer.scoring import score_documents  # noqa: E402
 from trainer.tokenization import split_sentences  # noqa: E402
 from trainer.train import load_splits  # noqa: E402
-
-
-def biased_towards_nothing(distribution: np.ndarray, bias: float) -> np.ndarray:
-    """``distribution`` (last axis: outcomes, index 0 = nothing) with nothing's odds × e^bias."""
-    weighted = distribution.copy()
-    weighted[..., 0] *= math.exp(bias)
-    return weighted
 
 
 def relation_f1s(engine: Engine, per_document: list[list[SentenceState]], gold: dict,
@@ -48,7 +42,7 @@ def relation_f1s(engine: Engine, per_document: list[list[SentenceState]], gold: 
         for state in states:
             state.relations = []
         for key, combined in distributions.items():
-            engine.add_relation(states, key, biased_towards_nothing(combined, bias))
+            engine.add_relation(states, key, combined, bias)
         predicted = {name: to_document(name, document.text, group,
                                        document.entities if gold_entities else None)
                      for (name, document), group in zip(gold.items(), per_document)}
@@ -69,7 +63,7 @@ def main() -> int:
     add_split_arguments(parser)
     parser.add_argument("--docs", type=int, default=0, help="first N documents of the split (0: all)")
     parser.add_argument("--outside-biases", type=float, nargs="+", default=[0, 0.5, 1, 1.5, 2])
-    parser.add_argument("--relation-biases", type=float, nargs="+", default=[0, 0.5, 1, 1.5, 2])
+    parser.add_argument("--relation-biases", type=float, nargs="+", default=[0, 0.5, 1, 1.5, 2, 3])
     add_precision_argument(parser)
     args = parser.parse_args()
     documents, _ = load_splits(args.data, args.splits, args.split, "")
@@ -91,7 +85,7 @@ def main() -> int:
     matrices = engine.entity_probabilities(states)
     for outside in args.outside_biases:
         for state, matrix in zip(states, matrices):
-            tags = engine.bio.best_tags(biased_towards_nothing(matrix, outside))
+            tags = engine.bio.best_tags(towards_nothing(matrix, outside))
             state.entities = entities_from(matrix, tags, engine.labels)
         scores = relation_f1s(engine, per_document, gold, args.relation_biases, False)
         print(line(f"NER, O bias {outside:g}", scores[0]["ner"]), flush=True)

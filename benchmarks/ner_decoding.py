@@ -1,6 +1,7 @@
 """Dev-split F1 of one checkpoint under two ways of turning the NER head's per-word
 probabilities into entities: plain argmax per word, and the BIO-constrained best sequence the
-product uses (:class:`trainer.tagging.BioConstraint`). One forward pass feeds both; relations
+product uses (:class:`trainer.tagging.BioConstraint`), both without the biases towards "nothing"
+(``benchmarks/decision_bias.py`` measures those). One forward pass feeds both; relations
 are then predicted over each decoding's entities, so end-to-end F1 shows the effect too.
 
     python benchmarks/ner_decoding.py --model runs/e5-1ep/checkpoint [--docs 34]
@@ -32,7 +33,8 @@ def main() -> int:
     args = parser.parse_args()
     gold, _ = load_splits(args.data, args.splits, args.split, "")
     gold = gold[:args.docs or None]
-    engine = Predictor.load(args.model, precision=args.precision).engine
+    engine = Predictor.load(args.model, precision=args.precision, outside_bias=0,
+                            no_relation_bias=0).engine
     per_document = [engine.prepare(d.text, split_sentences(d.text)) for d in gold]
     states = [state for group in per_document for state in group]
     started = time.perf_counter()

@@ -15,7 +15,8 @@ from trainer.checkpoint import Loaded, load_checkpoint
 from trainer.config import INFERENCE_PRECISIONS
 from trainer.errors import TrainerError
 from trainer.examples import align
-from trainer.inference import Engine, InferenceSettings, SentenceState, to_document
+from trainer.inference import (DEFAULT_NO_RELATION_BIAS, DEFAULT_OUTSIDE_BIAS, Engine,
+                               InferenceSettings, SentenceState, to_document)
 from trainer.tokenization import annotation_extents, merge_crossing, split_sentences
 
 
@@ -51,22 +52,27 @@ class Predictor:
     """Entities and relations for raw texts, or relations for documents with gold entities."""
 
     def __init__(self, loaded: Loaded, device: torch.device, batch_size: int = 64,
-                 precision: str = "auto"):
-        """``precision``: one of ``INFERENCE_PRECISIONS`` (see :func:`resolve_precision`)."""
+                 precision: str = "auto", outside_bias: float = DEFAULT_OUTSIDE_BIAS,
+                 no_relation_bias: float = DEFAULT_NO_RELATION_BIAS):
+        """``precision``: one of ``INFERENCE_PRECISIONS`` (see :func:`resolve_precision`); the
+        biases: see :mod:`trainer.inference`."""
         self.loaded = loaded
         self.device = device
         self.precision = resolve_precision(precision, device)
         config = loaded.config
         settings = InferenceSettings(config.max_length, config.stride, config.relation_max_length,
-                                     batch_size, self.precision == "bf16")
+                                     batch_size, self.precision == "bf16", outside_bias,
+                                     no_relation_bias)
         self.engine = Engine(loaded.model.to(device), loaded.tokenizer, loaded.labels, device,
                              settings)
 
     @classmethod
     def load(cls, path: Path | str, device: str = "auto", batch_size: int = 64,
-             precision: str = "auto") -> Predictor:
+             precision: str = "auto", outside_bias: float = DEFAULT_OUTSIDE_BIAS,
+             no_relation_bias: float = DEFAULT_NO_RELATION_BIAS) -> Predictor:
         chosen = resolve_device(device)
-        return cls(load_checkpoint(Path(path), chosen), chosen, batch_size, precision)
+        return cls(load_checkpoint(Path(path), chosen), chosen, batch_size, precision,
+                   outside_bias, no_relation_bias)
 
     @property
     def version(self) -> str:
@@ -96,7 +102,8 @@ class Predictor:
         """Relations over the documents' own (gold) entities; entities not on word boundaries
         take part in no relation."""
         per_document = [self.gold_entity_states(document) for document in documents]
-        self.engine.link_relations([s for group in per_document for s in group], batch_size)
+        self.engine.link_relations([s for group in per_document for s in group], batch_size,
+                                   entities_given=True)
         return [to_document(document.name, document.text, states, keep_entities=document.entities)
                 for document, states in zip(documents, per_document)]
 
@@ -118,6 +125,14 @@ def add_precision_argument(parser: argparse.ArgumentParser) -> None:
                              "(same dev F1, faster), else fp32")
 
 
+def add_bias_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--outside-bias", type=float, default=DEFAULT_OUTSIDE_BIAS,
+                        help="odds of the tag O × e^BIAS before entities are decoded "
+                             "(0: plain most probable tags; see trainer/inference.py)")
+    parser.add_argument("--no-relation-bias", type=float, default=DEFAULT_NO_RELATION_BIAS,
+                        help="odds of 'no relation' × e^BIAS between predicted entities")
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--model", required=True, type=Path, help="checkpoint directory")
     parser.add_argument("src", type=Path, help="brat collection to pre-annotate (directory or .zip)")
@@ -129,6 +144,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--force", action="store_true", help="replace an existing output directory")
     parser.add_argument("--device", default="auto", help="auto, cpu, cuda or cuda:N")
     add_precision_argument(parser)
+    add_bias_arguments(parser)
     parser.add_argument("--batch-size", type=int, default=64, help="examples per forward pass")
 
 
@@ -151,7 +167,8 @@ def run_command(args: argparse.Namespace) -> int:
         if not split_sentences(document.text):
             print(f"warning: {document.name}: no sentences (empty or blank text); written "
                   "without new annotations", file=sys.stderr)
-    predictor = Predictor.load(args.model, args.device, args.batch_size, args.precision)
+    predictor = Predictor.load(args.model, args.device, args.batch_size, args.precision,
+                               args.outside_bias, args.no_relation_bias)
     predicted = predictor.predict([d.text for d in documents], [d.name for d in documents])
     if args.keep_existing:
         predicted = [add_predictions(old, new) for old, new in zip(documents, predicted)]

@@ -74,7 +74,7 @@ def test_an_entity_with_no_other_entity_in_view_gets_no_relation_example(tiny_ch
 
 
 def test_the_engine_decodes_entities_under_the_bio_constraint(tiny_checkpoint):
-    engine = Predictor.load(tiny_checkpoint, device="cpu").engine
+    engine = Predictor.load(tiny_checkpoint, device="cpu", outside_bias=0).engine
     states = engine.prepare(tiny_documents()[0].text, split_sentences(tiny_documents()[0].text))
     engine.tag_entities(states)
     matrices = engine.entity_probabilities(states)
@@ -83,3 +83,21 @@ def test_the_engine_decodes_entities_under_the_bio_constraint(tiny_checkpoint):
     # the untrained tiny model's argmax has stray I- tags, so the two decodings really differ
     assert any(entities_from(matrix, matrix.argmax(-1), engine.labels) != state.entities
                for state, matrix in zip(states, matrices))
+
+
+def test_the_biases_lean_towards_nothing_and_spare_given_entities(tiny_checkpoint):
+    documents = tiny_documents()
+    texts = [d.text for d in documents]
+    plain = Predictor.load(tiny_checkpoint, device="cpu", outside_bias=0, no_relation_bias=-50)
+    linked = plain.predict(texts)
+    assert all(d.relations for d in linked)  # -50: every pair in view is linked
+    no_entities = Predictor.load(tiny_checkpoint, device="cpu", outside_bias=50)
+    assert not any(d.entities for d in no_entities.predict(texts))
+    no_relations = Predictor.load(tiny_checkpoint, device="cpu", outside_bias=0,
+                                  no_relation_bias=50)
+    unlinked = no_relations.predict(texts)
+    assert [d.entities for d in unlinked] == [d.entities for d in linked]
+    assert not any(d.relations for d in unlinked)
+    # over given entities no bias applies: both predictors give the same relations
+    assert ([d.relations for d in no_relations.predict_relations(documents)]
+            == [d.relations for d in plain.predict_relations(documents)])
