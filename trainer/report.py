@@ -157,8 +157,8 @@ def run_command(args: argparse.Namespace) -> int:
         bar.close()
     results["meta"] = {"model": str(args.model), "version": predictor.version, "gold": str(args.gold),
                        "documents": len(gold), "device": str(predictor.device),
-                       "precision": predictor.precision, "outside_bias": args.outside_bias,
-                       "no_relation_bias": args.no_relation_bias}
+                       "precision": predictor.precision, "outside_bias": predictor.engine.settings.outside_bias,
+                       "no_relation_bias": predictor.engine.settings.no_relation_bias}
     paths = write_report(results, args.out)
     print(format_report(results))
     print("written: " + ", ".join(str(path) for path in paths.values()))
