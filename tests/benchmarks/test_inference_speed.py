@@ -24,6 +24,7 @@ def test_benchmark_finds_batched_equal_to_naive_and_times_each_precision(tiny_ch
         text=True, timeout=300)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "5 texts drawn from the dev split (seed 0), 5 sentences" in result.stdout
-    assert "batched == naive: yes" in result.stdout
+    assert "batched == naive: yes (largest entity-score gap 0.0" in result.stdout
+    assert "fp32 matmul precision highest" in result.stdout
     for precision in ("fp32", "bf16"):
         assert f"{precision}: NER F1 " in result.stdout, result.stdout
