@@ -26,5 +26,9 @@ def test_benchmark_finds_batched_equal_to_naive_and_times_each_precision(tiny_ch
     assert "5 texts drawn from the dev split (seed 0), 5 sentences" in result.stdout
     assert "batched == naive: yes (largest entity-score gap 0.0" in result.stdout
     assert "fp32 matmul precision highest" in result.stdout
+    # The labels come from the predictors' resolved precision: on a CPU with native bf16 a
+    # reference loaded with the default "auto" would print bf16 here.
+    assert "naive loop (fp32, batch 1)" in result.stdout, result.stdout
+    assert "batched fp32 (batch 64)" in result.stdout, result.stdout
     for precision in ("fp32", "bf16"):
         assert f"{precision}: NER F1 " in result.stdout, result.stdout
