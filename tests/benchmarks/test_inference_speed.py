@@ -30,5 +30,6 @@ def test_benchmark_finds_batched_equal_to_naive_and_times_each_precision(tiny_ch
     # reference loaded with the default "auto" would print bf16 here.
     assert "naive loop (fp32, batch 1)" in result.stdout, result.stdout
     assert "batched fp32 (batch 64)" in result.stdout, result.stdout
+    assert "naive loop (bf16, batch 1)" in result.stdout, result.stdout
     for precision in ("fp32", "bf16"):
         assert f"{precision}: NER F1 " in result.stdout, result.stdout
