@@ -107,6 +107,13 @@ def differences(first: list[Document], second: list[Document],
     return problems, largest_gap
 
 
+def verdict(problems: list[str], texts: int) -> str:
+    """``yes``, or how many texts differ and the first five of them."""
+    if not problems:
+        return "yes"
+    return f"NO on {len(problems)} of {texts} texts: " + "; ".join(problems[:5])
+
+
 def fp32_settings() -> str:
     """What may let fp32 matrix products run at lower internal precision: if batched and naive
     scores disagree on some CPU, these say whether the fp32 path was really fp32."""
@@ -151,7 +158,7 @@ def main() -> int:
     entities = sum(len(d.entities) for d in batched)
     relations = sum(len(d.relations) for d in batched)
     print(f"output: {entities} entities, {relations} relations; batched == naive: "
-          f"{'yes' if not problems else 'NO: ' + '; '.join(problems[:5])} "
+          f"{verdict(problems, len(documents))} "
           f"(largest entity-score gap {largest_gap:.4f}, tolerance {SCORE_TOLERANCE})")
     print(f"{f'naive loop ({fp32.precision}, batch 1):':32}"
           f"{sentences / naive_seconds:8.2f} sentences/s")
@@ -170,7 +177,7 @@ def main() -> int:
         half_problems, half_gap = differences(half, half_naive, tolerance=math.inf)
         print(f"{'naive loop (bf16, batch 1):':32}"
               f"{sentences / half_naive_seconds:8.2f} sentences/s;"
-              f" batched == naive: {'yes' if not half_problems else 'NO: ' + half_problems[0]}"
+              f" batched == naive: {verdict(half_problems, len(documents))}"
               f" (largest entity-score gap {half_gap:.4f})")
         print(f"{f'batched bf16 (batch {args.batch_size}):':32}{sentences / half_seconds:8.2f} "
               f"sentences/s  ratio {half_naive_seconds / half_seconds:.2f}x over the bf16 naive "
