@@ -73,7 +73,7 @@ def timed(predictor: Predictor, documents: list[Document], batch_size: int
           ) -> tuple[list[Document], float]:
     """The second of two passes over the sample: the first allocates buffers and creates the
     kernels for each input shape (oneDNN builds them per shape; on an AMX CPU that made the
-    first batched bf16 pass 15% slower), which a long-running backend does once."""
+    first batched bf16 pass 20% slower), which a long-running backend does once."""
     texts, names = [d.text for d in documents], [d.name for d in documents]
     predictor.predict(texts, names, batch_size)
     started = time.perf_counter()
