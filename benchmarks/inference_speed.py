@@ -113,6 +113,11 @@ def verdict(problems: list[str], texts: int) -> str:
     return f"NO on {len(problems)} of {texts} texts: " + "; ".join(problems[:5])
 
 
+def speed(label: str, sentences: int, seconds: float) -> str:
+    """One aligned line of the speed table: the path and its sentences per second."""
+    return f"{label + ':':32}{sentences / seconds:8.2f} sentences/s"
+
+
 def fp32_settings() -> str:
     """What may let fp32 matrix products run at lower internal precision: if batched and naive
     scores disagree on some CPU, these say whether the fp32 path was really fp32."""
@@ -158,11 +163,9 @@ def main() -> int:
     print(f"output: {entities} entities, {relations} relations; batched == naive: "
           f"{verdict(problems, len(documents))} "
           f"(largest entity-score gap {largest_gap:.4f}, tolerance {SCORE_TOLERANCE})")
-    print(f"{f'naive loop ({fp32.precision}, batch 1):':32}"
-          f"{sentences / naive_seconds:8.2f} sentences/s")
-    print(f"{f'batched {fp32.precision} (batch {args.batch_size}):':32}"
-          f"{sentences / batched_seconds:8.2f} sentences/s  "
-          f"ratio {naive_seconds / batched_seconds:.2f}x")
+    print(speed(f"naive loop ({fp32.precision}, batch 1)", sentences, naive_seconds))
+    print(speed(f"batched {fp32.precision} (batch {args.batch_size})", sentences, batched_seconds)
+          + f"  ratio {naive_seconds / batched_seconds:.2f}x")
     print(f"{fp32.precision}: {f1s(documents, batched)}", flush=True)
     if args.bf16 or native_bf16(torch.device("cpu")):
         bf16 = Predictor.load(args.model, device="cpu", batch_size=args.batch_size,
@@ -172,13 +175,12 @@ def main() -> int:
         # bf16 keeps about 3 significant digits and batch shapes change the rounding, so its
         # scores are compared for the record, not held to the fp32 tolerance.
         half_problems, half_gap = differences(half, half_naive, tolerance=math.inf)
-        print(f"{'naive loop (bf16, batch 1):':32}"
-              f"{sentences / half_naive_seconds:8.2f} sentences/s;"
-              f" batched == naive: {verdict(half_problems, len(documents))}"
+        print(speed("naive loop (bf16, batch 1)", sentences, half_naive_seconds)
+              + f"; batched == naive: {verdict(half_problems, len(documents))}"
               f" (largest entity-score gap {half_gap:.4f})")
-        print(f"{f'batched bf16 (batch {args.batch_size}):':32}{sentences / half_seconds:8.2f} "
-              f"sentences/s  ratio {half_naive_seconds / half_seconds:.2f}x over the bf16 naive "
-              f"loop, {naive_seconds / half_seconds:.2f}x over the fp32 one")
+        print(speed(f"batched bf16 (batch {args.batch_size})", sentences, half_seconds)
+              + f"  ratio {half_naive_seconds / half_seconds:.2f}x over the bf16 naive loop, "
+              f"{naive_seconds / half_seconds:.2f}x over the fp32 one")
         print(f"bf16: {f1s(documents, half)}")
     else:
         print("bf16: skipped, this CPU has no native bf16 (--bf16 times it anyway)")
