@@ -62,6 +62,9 @@ class TrainingConfig:
         0, "fix the word embeddings and this many lowest encoder layers (markers stay trainable)")
     negative_relation_rate: float = _option(
         1.0, "fraction of entities without any relation kept as relation examples")
+    marked_ner_loss: bool = _option(
+        True, "train the NER head on the words of marked relation examples too (off: only on "
+              "plain sentences, as the paper's separate relation model nearly did)")
     threads: int = _option(0, "torch CPU threads (0: torch's default)")
 
     def __post_init__(self) -> None:

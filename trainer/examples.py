@@ -114,7 +114,8 @@ def sentence_examples(aligned: AlignedSentence, pieces: Sequence[Sequence[int]],
         start, stop = window
         relation_labels = relation_word_labels(aligned, main_id, labels)
         ids, positions = encode_window(pieces, start, stop, special, (main.first, main.last))
-        examples.append(Example(ids, positions, ner[start:stop], relation_labels[start:stop]))
+        entity_labels = ner[start:stop] if config.marked_ner_loss else [IGNORE] * (stop - start)
+        examples.append(Example(ids, positions, entity_labels, relation_labels[start:stop]))
     return examples
 
 
