@@ -83,7 +83,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     settings = settings or Settings.from_env()
     registry = ModelRegistry(settings.model_dir, settings.default_model)
     models = ModelCache(registry, device=settings.device, capacity=settings.max_loaded_models,
-                        precision=settings.precision)
+                        precision=settings.precision, biases=settings.biases)
     predictions = PredictionCache(capacity=settings.prediction_cache_size)
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES

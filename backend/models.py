@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from trainer.config import DecisionBiases
 from trainer.registry import ModelRegistry, ModelVersion
 
 log = logging.getLogger(__name__)
@@ -29,21 +30,24 @@ class ServedModel:
     """A ``trainer.predict.Predictor``: ``.predict(texts, names)``, ``.entity_types``, ``.relation_types``."""
 
 
-def load_predictor(path: Path, device: str, precision: str = "auto") -> Any:
+def load_predictor(path: Path, device: str, precision: str = "auto",
+                   biases: DecisionBiases = DecisionBiases()) -> Any:
     # Imported here so that /health, /setup and /webhook never pay torch's import time.
     from trainer.predict import Predictor
 
-    return Predictor.load(path, device=device, precision=precision)
+    return Predictor.load(path, device=device, precision=precision, outside_bias=biases.outside,
+                          no_relation_bias=biases.no_relation)
 
 
 class ModelCache:
     """Up to ``capacity`` predictors, keyed by checkpoint directory, least recently used dropped."""
 
     def __init__(self, registry: ModelRegistry, device: str = "auto", capacity: int = 2,
-                 precision: str = "auto"):
+                 precision: str = "auto", biases: DecisionBiases = DecisionBiases()):
         self.registry = registry
         self.device = device
         self.precision = precision
+        self.biases = biases
         self.capacity = capacity
         self._loaded: OrderedDict[tuple[Path, str], ServedModel] = OrderedDict()
         self._lock = threading.Lock()
@@ -72,7 +76,8 @@ class ModelCache:
             served = self._lookup(key)
             if served is None:
                 log.info("loading model %s from %s", version.name, version.path)
-                served = ServedModel(version, load_predictor(version.path, self.device, self.precision))
+                served = ServedModel(version, load_predictor(version.path, self.device, self.precision,
+                                                                 self.biases))
                 with self._lock:
                     self.load_count += 1
                     self._loaded[key] = served

@@ -8,7 +8,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from backend.errors import BAD_SETTINGS, BackendError
-from trainer.config import INFERENCE_PRECISIONS
+from trainer.config import INFERENCE_PRECISIONS, DecisionBiases
+from trainer.errors import TrainerError
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,9 @@ class Settings:
     """DEVICE: torch device for predictions (auto = CUDA when available)."""
     precision: str = "auto"
     """PRECISION: auto (bf16 where the CPU or GPU computes it natively, else fp32), fp32 or bf16."""
+    biases: DecisionBiases = DecisionBiases()
+    """OUTSIDE_BIAS, NO_RELATION_BIAS: how far decoding leans towards "no entity" and "no relation"
+    (``python -m trainer predict --outside-bias/--no-relation-bias``; the worker reads them too)."""
     max_loaded_models: int = 2
     """MAX_LOADED_MODELS: predictors kept in memory at once (least recently used are dropped)."""
     request_timeout_s: int = 120
@@ -67,6 +71,10 @@ class Settings:
         """Read the settings; empty variables count as unset."""
         env = {key: value for key, value in (os.environ if environ is None else environ).items() if value != ""}
         default_model = env.get("DEFAULT_MODEL")
+        try:
+            biases = DecisionBiases.from_env(env)
+        except TrainerError as error:
+            raise BackendError(500, BAD_SETTINGS, error.message, error.hint) from None
         return cls(
             model_dir=Path(env.get("MODEL_DIR", "models")),
             default_model=Path(default_model) if default_model else None,
@@ -80,6 +88,7 @@ class Settings:
             threads=_int_at_least(env, "THREADS", 4),
             device=env.get("DEVICE", "auto"),
             precision=env.get("PRECISION", "auto"),
+            biases=biases,
             max_loaded_models=_int_at_least(env, "MAX_LOADED_MODELS", 2),
             request_timeout_s=_int_at_least(env, "REQUEST_TIMEOUT_S", 120),
             prediction_cache_size=_int_at_least(env, "PREDICTION_CACHE_SIZE", 500, minimum=0),

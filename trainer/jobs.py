@@ -34,7 +34,7 @@ from converters.document import Document
 from converters.errors import ConversionError
 from converters.labelstudio import LabelConfig, result_to_document
 from trainer.checkpoint import checkpoint_training_config
-from trainer.config import TrainingConfig
+from trainer.config import DecisionBiases, TrainingConfig
 from trainer.errors import TrainerError
 from trainer.job_progress import JobProgress
 from trainer.ls_export import (
@@ -90,6 +90,9 @@ class RetrainSettings:
     predict_unlabeled: bool = False
     """RETRAIN_PREDICT_UNLABELED: after a promotion, predict the unlabeled tasks and upload the
     predictions to Label Studio, so nobody waits on "Retrieve Predictions"."""
+    biases: DecisionBiases = DecisionBiases()
+    """OUTSIDE_BIAS, NO_RELATION_BIAS: decoding of held-out and uploaded predictions, as the
+    backend serves them."""
 
     def __post_init__(self) -> None:
         if not 0 < self.holdout_share < 1:
@@ -103,6 +106,10 @@ class RetrainSettings:
     def from_env(cls, environ: Mapping[str, str] | None = None) -> RetrainSettings:
         env = {key: value for key, value in (os.environ if environ is None else environ).items() if value}
         try:
+            biases = DecisionBiases.from_env(env)
+        except TrainerError as error:
+            raise RetrainError("R301", error.message, error.hint) from None
+        try:
             return cls(
                 model_dir=Path(env.get("MODEL_DIR", "models")),
                 default_model=Path(env["DEFAULT_MODEL"]) if "DEFAULT_MODEL" in env else None,
@@ -115,6 +122,7 @@ class RetrainSettings:
                 training_config=Path(env["RETRAIN_CONFIG"]) if "RETRAIN_CONFIG" in env else None,
                 min_tasks=int(env.get("RETRAIN_MIN_TASKS", 2)),
                 max_steps=int(env["RETRAIN_MAX_STEPS"]) if "RETRAIN_MAX_STEPS" in env else None,
+                biases=biases,
             )
         except ValueError as error:
             raise RetrainError("R301", f"a RETRAIN_* variable is not a number: {error}") from error
@@ -147,7 +155,7 @@ def retrain_project(
 
     current = registry.current(project)
     progress.stage("evaluate-current", version=current.name if current else None)
-    old_scores = evaluate(current.path, holdout) if current else None
+    old_scores = evaluate(current.path, holdout, settings.biases) if current else None
 
     config = _training_config(settings, current)
     staging = _fresh_staging_dir(settings.model_dir, project)
@@ -155,7 +163,7 @@ def retrain_project(
         trained, started_from = _train_from_current_or_encoder(
             config, [documents[i] for i in train_ids], current, staging, progress)
         progress.stage("evaluate-new", device=trained.device)
-        new_scores = evaluate(trained.checkpoint_dir, holdout)
+        new_scores = evaluate(trained.checkpoint_dir, holdout, settings.biases)
         promote, why = promotion_decision(old_scores, new_scores, current, settings.force_promote)
         progress.stage("publish", promote=promote)
         version = registry.publish(
@@ -174,7 +182,8 @@ def retrain_project(
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     if promote and settings.predict_unlabeled:
-        predictions = _predict_unlabeled(client, url, project, version, label_config, progress)
+        predictions = _predict_unlabeled(client, url, project, version, label_config,
+                                         settings.biases, progress)
     else:
         predictions = {"uploaded": 0, "skipped": "not promoted" if not promote else "RETRAIN_PREDICT_UNLABELED is off"}
     outcome = {
@@ -245,13 +254,15 @@ def _to_document(item: AnnotatedTask) -> Document:
 
 
 def _predict_unlabeled(client: LabelStudio, url: str, project: str, version: ModelVersion,
-                       label_config: LabelConfig, progress: JobProgress) -> dict[str, Any]:
+                       label_config: LabelConfig, biases: DecisionBiases, progress: JobProgress
+                       ) -> dict[str, Any]:
     """Upload predictions of the new version; a failure here leaves the published version served
     and is reported in the job result rather than failing the job."""
     progress.stage("predict-unlabeled", version=version.name)
     try:
         uploaded = upload_predictions(
-            client, url, project, Predictor.load(version.path, device="auto"), label_config,
+            client, url, project, Predictor.load(version.path, device="auto", outside_bias=biases.outside,
+                                                 no_relation_bias=biases.no_relation), label_config,
             version.name, on_batch=lambda done, total: progress.stage("predict-unlabeled", done=done, total=total),
         )
     except RetrainError as error:

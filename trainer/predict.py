@@ -12,11 +12,11 @@ import torch
 
 from converters.document import Document
 from trainer.checkpoint import Loaded, load_checkpoint
-from trainer.config import INFERENCE_PRECISIONS
+from trainer.config import (DEFAULT_NO_RELATION_BIAS, DEFAULT_OUTSIDE_BIAS, INFERENCE_PRECISIONS,
+                            checked_bias)
 from trainer.errors import TrainerError
 from trainer.examples import align
-from trainer.inference import (DEFAULT_NO_RELATION_BIAS, DEFAULT_OUTSIDE_BIAS, Engine,
-                               InferenceSettings, SentenceState, to_document)
+from trainer.inference import Engine, InferenceSettings, SentenceState, to_document
 from trainer.tokenization import annotation_extents, merge_crossing, split_sentences
 
 
@@ -59,6 +59,8 @@ class Predictor:
         self.loaded = loaded
         self.device = device
         self.precision = resolve_precision(precision, device)
+        outside_bias = checked_bias("outside bias", outside_bias)
+        no_relation_bias = checked_bias("no-relation bias", no_relation_bias)
         config = loaded.config
         settings = InferenceSettings(config.max_length, config.stride, config.relation_max_length,
                                      batch_size, self.precision == "bf16", outside_bias,

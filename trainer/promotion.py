@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from converters.document import Document
+from trainer.config import DecisionBiases
 from trainer.predict import Predictor
 from trainer.registry import ModelVersion
 from trainer.scoring import score_documents
@@ -23,9 +24,11 @@ def split_holdout(task_ids: list[int], share: float, seed: int) -> tuple[list[in
     return sorted(shuffled[held:]), sorted(shuffled[:held])
 
 
-def evaluate(checkpoint_dir: Path, gold: list[Document]) -> dict[str, Any]:
-    """Official RuREBus scores of the checkpoint's predictions on ``gold``."""
-    predictor = Predictor.load(checkpoint_dir, device="auto")
+def evaluate(checkpoint_dir: Path, gold: list[Document],
+             biases: DecisionBiases = DecisionBiases()) -> dict[str, Any]:
+    """Official RuREBus scores of the checkpoint's predictions on ``gold``, decoded as served."""
+    predictor = Predictor.load(checkpoint_dir, device="auto", outside_bias=biases.outside,
+                               no_relation_bias=biases.no_relation)
     predicted = predictor.predict([doc.text for doc in gold], names=[doc.name for doc in gold])
     return score_documents({doc.name: doc for doc in gold}, {doc.name: doc for doc in predicted})
 

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import logging
 
+import pytest
+
 from backend import prediction as prediction_module
 from converters.labelstudio import build_label_config, parse_label_config
+from tests.backend.conftest import make_client
+from trainer.config import DecisionBiases
 
 TEXTS = [
     "Доля сельского населения Алтайского края увеличилась в 2019 году.",
@@ -126,3 +130,18 @@ def test_empty_task_list_gets_empty_results(client, label_config):
     response = client.post("/predict", json={"tasks": [], "label_config": label_config})
     assert response.status_code == 200
     assert response.get_json()["results"] == []
+
+
+@pytest.mark.parametrize(("biases", "regions", "relations"), [
+    (DecisionBiases(no_relation=100.0), True, False),
+    (DecisionBiases(outside=100.0), False, False),
+])
+def test_served_predictions_decode_with_the_configured_biases(tmp_path, eager_checkpoint,
+                                                              label_config, biases, regions,
+                                                              relations):
+    client = make_client(tmp_path, eager_checkpoint, biases=biases)
+    response = client.post("/predict", json={"tasks": tasks_of(*TEXTS), "label_config": label_config})
+    assert response.status_code == 200, response.get_json()
+    kinds = [r["type"] for p in response.get_json()["results"] for r in p["result"]]
+    assert ("labels" in kinds) == regions
+    assert ("relation" in kinds) == relations

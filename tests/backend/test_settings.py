@@ -6,6 +6,7 @@ import pytest
 
 from backend.errors import BackendError
 from backend.settings import Settings
+from trainer.config import DecisionBiases
 
 
 def test_defaults_follow_label_studio_conventions():
@@ -66,3 +67,12 @@ def test_precision_is_auto_by_default_and_checked():
     assert Settings.from_env({"PRECISION": "fp32"}).precision == "fp32"
     with pytest.raises(BackendError, match="B008.*PRECISION: expected one of auto, fp32, bf16, found 'fp16'"):
         Settings.from_env({"PRECISION": "fp16"})
+
+
+def test_decision_biases_default_to_the_trainer_defaults_and_are_checked():
+    assert Settings.from_env({}).biases == DecisionBiases()
+    assert Settings.from_env({"OUTSIDE_BIAS": "0.5", "NO_RELATION_BIAS": "-1"}).biases == \
+        DecisionBiases(outside=0.5, no_relation=-1.0)
+    for bad in ("lots", "nan", "inf", "101"):
+        with pytest.raises(BackendError, match=f"B008.*NO_RELATION_BIAS: expected a number from -100 to 100, found '{bad}'"):
+            Settings.from_env({"NO_RELATION_BIAS": bad})

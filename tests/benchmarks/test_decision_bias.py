@@ -10,7 +10,7 @@ import sys
 from converters.brat import write_collection
 from tests.conftest import REPO_ROOT
 from tests.fixtures.checkpoint import tiny_documents
-from trainer.inference import DEFAULT_NO_RELATION_BIAS, DEFAULT_OUTSIDE_BIAS
+from trainer.config import DEFAULT_NO_RELATION_BIAS, DEFAULT_OUTSIDE_BIAS
 from trainer.predict import Predictor
 from trainer.tracks import evaluate_tracks
 

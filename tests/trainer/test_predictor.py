@@ -101,3 +101,16 @@ def test_the_biases_lean_towards_nothing_and_spare_given_entities(tiny_checkpoin
     # over given entities no bias applies: both predictors give the same relations
     assert ([d.relations for d in no_relations.predict_relations(documents)]
             == [d.relations for d in plain.predict_relations(documents)])
+
+
+@pytest.mark.parametrize("bias", [100.0, -100.0])
+def test_the_largest_biases_still_decide(tiny_checkpoint, bias):
+    texts = [d.text for d in tiny_documents()]
+    predicted = Predictor.load(tiny_checkpoint, device="cpu", outside_bias=bias).predict(texts)
+    assert any(d.entities for d in predicted) == (bias < 0)
+
+
+@pytest.mark.parametrize("bias", [100.5, float("nan")])
+def test_an_unusable_bias_is_refused_with_its_name(tiny_checkpoint, bias):
+    with pytest.raises(TrainerError, match="E154.*no-relation bias: expected a number from -100 to 100"):
+        Predictor.load(tiny_checkpoint, device="cpu", no_relation_bias=bias)

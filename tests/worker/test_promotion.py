@@ -2,8 +2,14 @@
 
 from pathlib import Path
 
-from trainer.promotion import promotion_decision, split_holdout
+import pytest
+
+from tests.fixtures.checkpoint import tiny_documents
+from trainer.config import DecisionBiases
+from trainer.jobs import RetrainSettings
+from trainer.promotion import evaluate, promotion_decision, split_holdout
 from trainer.registry import ModelVersion
+from trainer.retrain_errors import RetrainError
 
 CURRENT = ModelVersion("3", "p3-v0001-20261125T180000", Path("/nowhere"), {}, True, "")
 
@@ -44,3 +50,18 @@ def test_holdout_split_is_seeded_disjoint_and_never_empty():
     assert split_holdout(list(reversed(ids)), 0.2, seed=13) == (train, held)
     assert sorted(train + held) == ids and len(held) == 2
     assert split_holdout([1, 2], 0.2, seed=13)[1] != [] and split_holdout([1, 2], 0.9, seed=13)[0] != []
+
+
+def test_held_out_predictions_decode_with_the_worker_biases(tiny_checkpoint):
+    def predicted_entities(biases: DecisionBiases) -> int:
+        rows = evaluate(tiny_checkpoint, tiny_documents(), biases)["ner"]["per_type"].values()
+        return sum(row["tp"] + row["fp"] for row in rows)
+
+    assert predicted_entities(DecisionBiases(outside=100.0)) == 0
+    assert predicted_entities(DecisionBiases(outside=-100.0)) > 0
+
+
+def test_worker_biases_come_from_the_environment_and_are_checked():
+    assert RetrainSettings.from_env({"NO_RELATION_BIAS": "2"}).biases == DecisionBiases(no_relation=2.0)
+    with pytest.raises(RetrainError, match=r"R301.*OUTSIDE_BIAS: expected a number from -100 to 100, found 'x'"):
+        RetrainSettings.from_env({"OUTSIDE_BIAS": "x"})
