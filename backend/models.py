@@ -35,8 +35,7 @@ def load_predictor(path: Path, device: str, precision: str = "auto",
     # Imported here so that /health, /setup and /webhook never pay torch's import time.
     from trainer.predict import Predictor
 
-    return Predictor.load(path, device=device, precision=precision, outside_bias=biases.outside,
-                          no_relation_bias=biases.no_relation)
+    return Predictor.load(path, device=device, precision=precision, biases=biases)
 
 
 class ModelCache:

@@ -18,6 +18,7 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT))
 
 from benchmarks.dev_split import add_split_arguments  # noqa: E402
+from trainer.config import DecisionBiases  # noqa: E402
 from trainer.inference import entities_from, to_document  # noqa: E402
 from trainer.predict import Predictor, add_precision_argument  # noqa: E402
 from trainer.scoring import score_documents  # noqa: E402
@@ -33,8 +34,8 @@ def main() -> int:
     args = parser.parse_args()
     gold, _ = load_splits(args.data, args.splits, args.split, "")
     gold = gold[:args.docs or None]
-    engine = Predictor.load(args.model, precision=args.precision, outside_bias=0,
-                            no_relation_bias=0).engine
+    engine = Predictor.load(args.model, precision=args.precision,
+                            biases=DecisionBiases(outside=0, no_relation=0)).engine
     per_document = [engine.prepare(d.text, split_sentences(d.text)) for d in gold]
     states = [state for group in per_document for state in group]
     started = time.perf_counter()

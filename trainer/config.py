@@ -47,10 +47,15 @@ class DecisionBiases:
     outside: float = DEFAULT_OUTSIDE_BIAS
     no_relation: float = DEFAULT_NO_RELATION_BIAS
 
+    def __post_init__(self) -> None:
+        checked_bias("outside bias", self.outside)
+        checked_bias("no-relation bias", self.no_relation)
+
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> DecisionBiases:
         """``OUTSIDE_BIAS`` and ``NO_RELATION_BIAS``, read alike by the backend and the worker so
-        that served, uploaded and held-out predictions decode the same way."""
+        that served, uploaded and held-out predictions decode the same way; an unusable value is
+        reported under its variable's name."""
         values = {}
         for name, variable in (("outside", "OUTSIDE_BIAS"), ("no_relation", "NO_RELATION_BIAS")):
             raw = env.get(variable)

@@ -31,7 +31,7 @@ import numpy as np
 import torch
 
 from converters.document import Document, Entity, Relation, Span
-from trainer.config import DEFAULT_NO_RELATION_BIAS, DEFAULT_OUTSIDE_BIAS
+from trainer.config import DecisionBiases
 from trainer.examples import MARKER_COUNT, SPECIAL_COUNT
 from trainer.features import Example, SpecialIds, collate, encode_window, sentence_pieces
 from trainer.model import JointModel
@@ -69,8 +69,7 @@ class InferenceSettings:
     relation_max_length: int
     batch_size: int = 64
     bf16: bool = False
-    outside_bias: float = DEFAULT_OUTSIDE_BIAS
-    no_relation_bias: float = DEFAULT_NO_RELATION_BIAS
+    biases: DecisionBiases = DecisionBiases()
 
 
 class Engine:
@@ -149,7 +148,7 @@ class Engine:
                      ) -> None:
         """Fill ``entities`` of every sentence from the NER head (BIO-constrained decoding)."""
         for state, matrix in zip(states, self.entity_probabilities(states, batch_size)):
-            tags = self.bio.best_tags(towards_nothing(matrix, self.settings.outside_bias))
+            tags = self.bio.best_tags(towards_nothing(matrix, self.settings.biases.outside))
             state.entities = entities_from(matrix, tags, self.labels)
 
     def relation_examples(self, states: Sequence[SentenceState]) -> list[Example]:
@@ -192,7 +191,7 @@ class Engine:
                        entities_given: bool = False) -> None:
         """Fill ``relations`` of every sentence (as entity indexes) from the relation head;
         ``entities_given``: the entities are the annotators' (no bias towards no relation)."""
-        bias = 0.0 if entities_given else self.settings.no_relation_bias
+        bias = 0.0 if entities_given else self.settings.biases.no_relation
         for key, combined in self.pair_distributions(states, batch_size).items():
             self.add_relation(states, key, combined, bias)
 

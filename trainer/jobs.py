@@ -261,8 +261,7 @@ def _predict_unlabeled(client: LabelStudio, url: str, project: str, version: Mod
     progress.stage("predict-unlabeled", version=version.name)
     try:
         uploaded = upload_predictions(
-            client, url, project, Predictor.load(version.path, device="auto", outside_bias=biases.outside,
-                                                 no_relation_bias=biases.no_relation), label_config,
+            client, url, project, Predictor.load(version.path, device="auto", biases=biases), label_config,
             version.name, on_batch=lambda done, total: progress.stage("predict-unlabeled", done=done, total=total),
         )
     except RetrainError as error:

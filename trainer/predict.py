@@ -13,7 +13,7 @@ import torch
 from converters.document import Document
 from trainer.checkpoint import Loaded, load_checkpoint
 from trainer.config import (DEFAULT_NO_RELATION_BIAS, DEFAULT_OUTSIDE_BIAS, INFERENCE_PRECISIONS,
-                            checked_bias)
+                            DecisionBiases)
 from trainer.errors import TrainerError
 from trainer.examples import align
 from trainer.inference import Engine, InferenceSettings, SentenceState, to_document
@@ -52,29 +52,24 @@ class Predictor:
     """Entities and relations for raw texts, or relations for documents with gold entities."""
 
     def __init__(self, loaded: Loaded, device: torch.device, batch_size: int = 64,
-                 precision: str = "auto", outside_bias: float = DEFAULT_OUTSIDE_BIAS,
-                 no_relation_bias: float = DEFAULT_NO_RELATION_BIAS):
+                 precision: str = "auto", biases: DecisionBiases = DecisionBiases()):
         """``precision``: one of ``INFERENCE_PRECISIONS`` (see :func:`resolve_precision`); the
         biases: see :mod:`trainer.inference`."""
         self.loaded = loaded
         self.device = device
         self.precision = resolve_precision(precision, device)
-        outside_bias = checked_bias("outside bias", outside_bias)
-        no_relation_bias = checked_bias("no-relation bias", no_relation_bias)
         config = loaded.config
         settings = InferenceSettings(config.max_length, config.stride, config.relation_max_length,
-                                     batch_size, self.precision == "bf16", outside_bias,
-                                     no_relation_bias)
+                                     batch_size, self.precision == "bf16", biases)
         self.engine = Engine(loaded.model.to(device), loaded.tokenizer, loaded.labels, device,
                              settings)
 
     @classmethod
     def load(cls, path: Path | str, device: str = "auto", batch_size: int = 64,
-             precision: str = "auto", outside_bias: float = DEFAULT_OUTSIDE_BIAS,
-             no_relation_bias: float = DEFAULT_NO_RELATION_BIAS) -> Predictor:
+             precision: str = "auto", biases: DecisionBiases = DecisionBiases()) -> Predictor:
         chosen = resolve_device(device)
         return cls(load_checkpoint(Path(path), chosen), chosen, batch_size, precision,
-                   outside_bias, no_relation_bias)
+                   biases)
 
     @property
     def version(self) -> str:
@@ -135,6 +130,11 @@ def add_bias_arguments(parser: argparse.ArgumentParser) -> None:
                         help="odds of 'no relation' × e^BIAS between predicted entities")
 
 
+def biases_from(args: argparse.Namespace) -> DecisionBiases:
+    """The biases given by :func:`add_bias_arguments`' flags."""
+    return DecisionBiases(args.outside_bias, args.no_relation_bias)
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--model", required=True, type=Path, help="checkpoint directory")
     parser.add_argument("src", type=Path, help="brat collection to pre-annotate (directory or .zip)")
@@ -170,7 +170,7 @@ def run_command(args: argparse.Namespace) -> int:
             print(f"warning: {document.name}: no sentences (empty or blank text); written "
                   "without new annotations", file=sys.stderr)
     predictor = Predictor.load(args.model, args.device, args.batch_size, args.precision,
-                               args.outside_bias, args.no_relation_bias)
+                               biases_from(args))
     predicted = predictor.predict([d.text for d in documents], [d.name for d in documents])
     if args.keep_existing:
         predicted = [add_predictions(old, new) for old, new in zip(documents, predicted)]

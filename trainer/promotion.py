@@ -27,8 +27,7 @@ def split_holdout(task_ids: list[int], share: float, seed: int) -> tuple[list[in
 def evaluate(checkpoint_dir: Path, gold: list[Document],
              biases: DecisionBiases = DecisionBiases()) -> dict[str, Any]:
     """Official RuREBus scores of the checkpoint's predictions on ``gold``, decoded as served."""
-    predictor = Predictor.load(checkpoint_dir, device="auto", outside_bias=biases.outside,
-                               no_relation_bias=biases.no_relation)
+    predictor = Predictor.load(checkpoint_dir, device="auto", biases=biases)
     predicted = predictor.predict([doc.text for doc in gold], names=[doc.name for doc in gold])
     return score_documents({doc.name: doc for doc in gold}, {doc.name: doc for doc in predicted})
 

@@ -19,7 +19,7 @@ from pathlib import Path
 from converters.document import Document
 from converters.files import atomic_write_text
 from trainer.errors import TrainerError
-from trainer.predict import Predictor, add_bias_arguments, add_precision_argument
+from trainer.predict import Predictor, add_bias_arguments, add_precision_argument, biases_from
 from trainer.scoring import format_scores, read_gold
 
 TRACKS = {"ner": "NER", "relations_gold_entities": "relations (gold entities)", "end_to_end": "end-to-end"}
@@ -143,8 +143,7 @@ def run_command(args: argparse.Namespace) -> int:
 
     gold = read_gold(args.gold)
     predictor = Predictor.load(args.model, device=args.device, batch_size=args.batch_size,
-                               precision=args.precision, outside_bias=args.outside_bias,
-                               no_relation_bias=args.no_relation_bias)
+                               precision=args.precision, biases=biases_from(args))
     steps = {"predict_from_text": "predict from text", "predict_relations_given_entities":
              "predict relations (gold entities)"}
     bars = {step: tqdm(total=len(gold), desc=label, unit="doc") for step, label in steps.items()}
@@ -157,8 +156,8 @@ def run_command(args: argparse.Namespace) -> int:
         bar.close()
     results["meta"] = {"model": str(args.model), "version": predictor.version, "gold": str(args.gold),
                        "documents": len(gold), "device": str(predictor.device),
-                       "precision": predictor.precision, "outside_bias": predictor.engine.settings.outside_bias,
-                       "no_relation_bias": predictor.engine.settings.no_relation_bias}
+                       "precision": predictor.precision, "outside_bias": predictor.engine.settings.biases.outside,
+                       "no_relation_bias": predictor.engine.settings.biases.no_relation}
     paths = write_report(results, args.out)
     print(format_report(results))
     print("written: " + ", ".join(str(path) for path in paths.values()))

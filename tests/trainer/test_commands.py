@@ -116,3 +116,11 @@ def test_corrupt_checkpoint_is_a_clear_error(corpus, tmp_path):
     assert result.returncode == 2
     assert "[E140] not a complete checkpoint: missing model.safetensors" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_an_unusable_bias_flag_is_a_clear_error(corpus, tiny_checkpoint, tmp_path):
+    result = trainer("predict", "--model", tiny_checkpoint, corpus / "docs", "-o", tmp_path / "out",
+                     "--outside-bias", "nan")
+    assert result.returncode == 2
+    assert "[E154] outside bias: expected a number from -100 to 100, found nan" in result.stderr
+    assert "Traceback" not in result.stderr

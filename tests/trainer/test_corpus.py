@@ -30,7 +30,7 @@ def make_archive(path: Path, members: dict[str, str]) -> Path:
 def three_archives(folder: Path) -> Path:
     for index, archive in enumerate(ARCHIVES, start=1):
         make_archive(folder / archive, {f"train_part_{index}/doc{index}.txt": f"Текст {index}.",
-                                        f"train_part_{index}/doc{index}.ann": f"T1\tBIN 0 5\tТекст\n"})
+                                        f"train_part_{index}/doc{index}.ann": "T1\tBIN 0 5\tТекст\n"})
     return folder
 
 

@@ -6,6 +6,7 @@ import pytest
 import torch
 
 from tests.fixtures.checkpoint import tiny_documents
+from trainer.config import DecisionBiases
 from trainer.errors import TrainerError
 from trainer.inference import entities_from
 from trainer.predict import Predictor, native_bf16, resolve_precision
@@ -74,7 +75,7 @@ def test_an_entity_with_no_other_entity_in_view_gets_no_relation_example(tiny_ch
 
 
 def test_the_engine_decodes_entities_under_the_bio_constraint(tiny_checkpoint):
-    engine = Predictor.load(tiny_checkpoint, device="cpu", outside_bias=0).engine
+    engine = Predictor.load(tiny_checkpoint, device="cpu", biases=DecisionBiases(outside=0)).engine
     states = engine.prepare(tiny_documents()[0].text, split_sentences(tiny_documents()[0].text))
     engine.tag_entities(states)
     matrices = engine.entity_probabilities(states)
@@ -88,13 +89,12 @@ def test_the_engine_decodes_entities_under_the_bio_constraint(tiny_checkpoint):
 def test_the_biases_lean_towards_nothing_and_spare_given_entities(tiny_checkpoint):
     documents = tiny_documents()
     texts = [d.text for d in documents]
-    plain = Predictor.load(tiny_checkpoint, device="cpu", outside_bias=0, no_relation_bias=-50)
+    plain = Predictor.load(tiny_checkpoint, device="cpu", biases=DecisionBiases(0, -50))
     linked = plain.predict(texts)
     assert all(d.relations for d in linked)  # -50: every pair in view is linked
-    no_entities = Predictor.load(tiny_checkpoint, device="cpu", outside_bias=50)
+    no_entities = Predictor.load(tiny_checkpoint, device="cpu", biases=DecisionBiases(outside=50))
     assert not any(d.entities for d in no_entities.predict(texts))
-    no_relations = Predictor.load(tiny_checkpoint, device="cpu", outside_bias=0,
-                                  no_relation_bias=50)
+    no_relations = Predictor.load(tiny_checkpoint, device="cpu", biases=DecisionBiases(0, 50))
     unlinked = no_relations.predict(texts)
     assert [d.entities for d in unlinked] == [d.entities for d in linked]
     assert not any(d.relations for d in unlinked)
@@ -106,11 +106,12 @@ def test_the_biases_lean_towards_nothing_and_spare_given_entities(tiny_checkpoin
 @pytest.mark.parametrize("bias", [100.0, -100.0])
 def test_the_largest_biases_still_decide(tiny_checkpoint, bias):
     texts = [d.text for d in tiny_documents()]
-    predicted = Predictor.load(tiny_checkpoint, device="cpu", outside_bias=bias).predict(texts)
+    biases = DecisionBiases(outside=bias)
+    predicted = Predictor.load(tiny_checkpoint, device="cpu", biases=biases).predict(texts)
     assert any(d.entities for d in predicted) == (bias < 0)
 
 
 @pytest.mark.parametrize("bias", [100.5, float("nan")])
-def test_an_unusable_bias_is_refused_with_its_name(tiny_checkpoint, bias):
+def test_an_unusable_bias_is_refused_with_its_name(bias):
     with pytest.raises(TrainerError, match="E154.*no-relation bias: expected a number from -100 to 100"):
-        Predictor.load(tiny_checkpoint, device="cpu", no_relation_bias=bias)
+        DecisionBiases(no_relation=bias)
