@@ -104,8 +104,8 @@ def enqueue_training(
 ) -> EnqueueResult:
     """Queue a retraining of ``project`` unless one is already queued or running. Never raises.
 
-    ``label_studio_url``/``api_key`` are what ``/setup`` received; when None the job falls back to
-    ``<MODEL_DIR>/<project>/label_studio.json`` and ``LABEL_STUDIO_URL``/``LABEL_STUDIO_API_KEY``.
+    ``label_studio_url``/``api_key`` are trusted like configuration (the app passes None); when
+    None the job resolves them by the rule of ``trainer/label_studio_access.py``.
     """
     if not redis_url:
         return EnqueueResult(

@@ -37,6 +37,7 @@ from trainer.checkpoint import checkpoint_training_config
 from trainer.config import DecisionBiases, TrainingConfig
 from trainer.errors import TrainerError
 from trainer.job_progress import JobProgress
+from trainer.label_studio_access import LabelStudioAccess
 from trainer.ls_export import (
     AnnotatedTask,
     fetch_export,
@@ -69,10 +70,9 @@ class RetrainSettings:
     """MODEL_DIR: registry root, shared with the backend."""
     default_model: Path | None = None
     """DEFAULT_MODEL: the starting point of projects that have no version yet."""
-    label_studio_url: str | None = None
-    """LABEL_STUDIO_URL: where the worker reaches Label Studio; overrides /setup's hostname."""
-    label_studio_api_key: str | None = None
-    """LABEL_STUDIO_API_KEY: a personal access token (or legacy token); overrides /setup's token."""
+    label_studio: LabelStudioAccess = LabelStudioAccess()
+    """LABEL_STUDIO_URL, LABEL_STUDIO_API_KEY, LABEL_STUDIO_ALLOWED_HOSTS: where the worker reaches
+    Label Studio and with which token (the rule is in trainer/label_studio_access.py)."""
     holdout_share: float = 0.2
     """RETRAIN_HOLDOUT_SHARE: share of annotated tasks kept out of training to compare models."""
     seed: int = 13
@@ -113,8 +113,7 @@ class RetrainSettings:
             return cls(
                 model_dir=Path(env.get("MODEL_DIR", "models")),
                 default_model=Path(env["DEFAULT_MODEL"]) if "DEFAULT_MODEL" in env else None,
-                label_studio_url=env.get("LABEL_STUDIO_URL"),
-                label_studio_api_key=env.get("LABEL_STUDIO_API_KEY"),
+                label_studio=LabelStudioAccess.from_env(env),
                 holdout_share=float(env.get("RETRAIN_HOLDOUT_SHARE", 0.2)),
                 seed=int(env.get("RETRAIN_SEED", 13)),
                 force_promote=_flag(env, "RETRAIN_FORCE_PROMOTE"),
@@ -146,7 +145,8 @@ def retrain_project(
     registry = ModelRegistry(settings.model_dir, default_model=settings.default_model)
 
     progress.stage("fetch")
-    url, token = _label_studio_access(settings, registry, project, label_studio_url, api_key)
+    url, token = settings.label_studio.resolve(project, (label_studio_url, api_key),
+                                               registry.label_studio_connection(project) or {})
     client = label_studio_client(url, token)
     label_config = project_label_config(client, url, project)
     documents = _annotated_documents(client, url, project, label_config, settings.min_tasks, progress)
@@ -218,29 +218,6 @@ def _annotated_documents(client: LabelStudio, url: str, project: str, label_conf
             "submit more annotations, then press Start Training again",
         )
     return {item.task_id: _to_document(item) for item in annotated}
-
-
-def _label_studio_access(
-    settings: RetrainSettings,
-    registry: ModelRegistry,
-    project: str,
-    url: str | None,
-    api_key: str | None,
-) -> tuple[str, str]:
-    recorded = registry.label_studio_connection(project) or {}
-    # What an operator set wins over what /setup sent: its hostname is Label Studio's public
-    # address, which a worker in another container may not reach, and its token is a legacy
-    # token, refused unless the organization enabled legacy tokens.
-    url = settings.label_studio_url or url or recorded.get("hostname")
-    api_key = settings.label_studio_api_key or api_key or recorded.get("access_token")
-    if not url or not api_key:
-        missing = " and ".join(name for name, value in (("URL", url), ("token", api_key)) if not value)
-        raise RetrainError(
-            "R100", f"no Label Studio {missing} for project {project}",
-            "connect the backend in the project's Model settings (its /setup call records them) "
-            "or set LABEL_STUDIO_URL and LABEL_STUDIO_API_KEY for the worker",
-        )
-    return url.rstrip("/"), api_key
 
 
 def _to_document(item: AnnotatedTask) -> Document:

@@ -14,7 +14,8 @@ LS_PROJECT = "3.1795623812"  # what /setup sends: "<id>.<created_at>"
 
 
 def test_start_training_leads_to_a_new_served_version_without_restart(
-        annotated_project, worker_env, redis_url, redis_connection):
+        annotated_project, worker_env, redis_url, redis_connection, monkeypatch):
+    monkeypatch.setenv("LABEL_STUDIO_ALLOWED_HOSTS", annotated_project.url)  # the worker's setting
     client = create_app(Settings(model_dir=worker_env, redis_url=redis_url)).test_client()
     label_config = annotated_project.label_config
     setup = {"project": LS_PROJECT, "schema": label_config, "hostname": annotated_project.url,

@@ -73,7 +73,8 @@ def test_unreachable_label_studio_fails_the_job_naming_it(worker_env, redis_url,
 
 
 def test_connection_recorded_by_setup_is_used_when_the_request_has_none(
-        annotated_project, worker_env, redis_url, redis_connection):
+        annotated_project, worker_env, redis_url, redis_connection, monkeypatch):
+    monkeypatch.setenv("LABEL_STUDIO_ALLOWED_HOSTS", annotated_project.url)
     ModelRegistry(worker_env).save_label_studio_connection("3", annotated_project.url, TOKEN)
 
     job = run_one_job(redis_url, redis_connection, None, None)
