@@ -16,12 +16,11 @@ from werkzeug.exceptions import HTTPException
 from backend import training
 from backend.auth import install_basic_auth
 from backend.brat_tagger import decode_body, document_to_tagger_json
-from backend.errors import (
-    BAD_LABEL_CONFIG, BAD_PROJECT, MALFORMED_JSON, MISSING_FIELD, NO_MODEL, BackendError,
-)
+from backend.errors import BAD_LABEL_CONFIG, BAD_PROJECT, MISSING_FIELD, NO_MODEL, BackendError, shown
 from backend.models import ModelCache, ServedModel
 from backend.prediction import predict_tasks
 from backend.prediction_cache import PredictionCache
+from backend.request_json import parse_json_object
 from backend.settings import Settings
 from converters.errors import ConversionError
 from converters.labelstudio import LabelConfig, parse_label_config
@@ -38,24 +37,16 @@ ANNOTATION_ACTIONS = frozenset({"ANNOTATION_CREATED", "ANNOTATION_UPDATED"})
 
 def json_object(required: tuple[str, ...] = ()) -> dict:
     """The request body as a JSON object holding ``required`` fields, else a 400 naming the problem."""
-    payload = request.get_json(force=True, silent=True)
-    if not isinstance(payload, dict):
-        found = "an empty body" if not request.get_data() else (
-            "invalid JSON" if payload is None else f"a JSON {type(payload).__name__}")
-        raise BackendError(400, MALFORMED_JSON, f"{request.path}: expected a JSON object, found {found}",
-                           "send Content-Type: application/json with an object body")
-    missing = [name for name in required if payload.get(name) is None]
-    if missing:
-        raise BackendError(400, MISSING_FIELD, f"{request.path}: expected field(s) {', '.join(missing)}, "
-                           "found none", "Label Studio sends them; check the caller")
-    return payload
+    return parse_json_object(request.get_data(cache=True), request.path, required)
 
 
 def request_project(raw: object) -> str:
     try:
         return project_key(raw)
     except RegistryError as error:
-        raise BackendError(400, BAD_PROJECT, f"{request.path}: {error.message}", error.hint) from error
+        # The registry's message quotes the whole value; a client may send megabytes.
+        raise BackendError(400, BAD_PROJECT, f"{request.path}: expected a Label Studio project id such "
+                           f"as 3 or '3.1795623812', found {shown(raw)}", error.hint) from None
 
 
 def label_config(xml: object) -> LabelConfig:
@@ -138,6 +129,9 @@ def create_app(settings: Settings | None = None) -> Flask:
     def webhook():
         payload = json_object(required=("action",))
         action = payload["action"]
+        if not isinstance(action, str) or not action:
+            raise BackendError(400, MISSING_FIELD, f"/webhook: expected action as a non-empty string, "
+                               f"found {shown(action)}", "Label Studio sends e.g. ANNOTATION_CREATED")
         if action == "START_TRAINING":
             # No URL or token passed: the job resolves them from LABEL_STUDIO_URL/_API_KEY and
             # what /setup recorded (label_studio.json), in one place (trainer/jobs.py).

@@ -8,19 +8,24 @@ from __future__ import annotations
 
 from converters.document import Document
 
-from backend.errors import BAD_TEXT, BackendError
+from backend.errors import BAD_TEXT, SHOWN_CHARS, BackendError
 
 
 def decode_body(body: bytes, charset: str | None) -> str:
     """The request body as text; brat always sends UTF-8."""
+    encoding = (charset or "utf-8")[:SHOWN_CHARS]
     try:
-        return body.decode(charset or "utf-8")
-    except (UnicodeDecodeError, LookupError) as error:
+        text = body.decode(encoding)
+        # Codecs such as unicode_escape or utf-7 decode to lone surrogates, which no tokenizer reads.
+        text.encode("utf-8")
+    except (UnicodeError, LookupError) as error:
         raise BackendError(
             400, BAD_TEXT,
-            f"expected the document as {charset or 'utf-8'} text, could not decode the body: {error}",
+            f"expected the document as {encoding} text, could not decode the body: "
+            f"{str(error)[:SHOWN_CHARS]}",
             "send the text with Content-Type: text/plain; charset=utf-8",
-        ) from error
+        ) from None
+    return text
 
 
 def document_to_tagger_json(doc: Document) -> dict[str, dict]:

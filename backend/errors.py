@@ -21,6 +21,17 @@ UNAUTHORIZED = "B007"
 """Basic auth is configured and the request lacks the right credentials."""
 BAD_SETTINGS = "B008"
 """An environment variable has a value the backend cannot use."""
+BAD_STRING = "B009"
+"""A JSON string holds a lone surrogate (``"\\ud800"``): valid JSON, but no Unicode text."""
+
+SHOWN_CHARS = 80
+"""A bad value from a client is quoted in an answer or a log line only up to this many characters."""
+
+
+def shown(value: object) -> str:
+    """``repr(value)`` cut to ``SHOWN_CHARS`` characters, marked when cut, for messages."""
+    text = repr(value) if not isinstance(value, (dict, list)) else f"a JSON {type(value).__name__}"
+    return text if len(text) <= SHOWN_CHARS else f"{text[:SHOWN_CHARS]}… ({len(text)} characters)"
 
 
 class BackendError(Exception):

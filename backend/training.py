@@ -27,7 +27,7 @@ from functools import lru_cache
 from typing import Any
 
 import redis
-from flask import Blueprint, current_app, jsonify
+from flask import Blueprint, Response, current_app, jsonify
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 from rq import Queue
@@ -35,6 +35,8 @@ from rq.exceptions import NoSuchJobError
 from rq.job import Job, JobStatus
 from rq.registry import StartedJobRegistry
 from rq.results import Result
+
+from backend.errors import BackendError, shown
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +50,10 @@ RESULT_TTL_S = 30 * 24 * 3600
 ENQUEUE_LOCK_MS = 2000
 ENQUEUE_LOCK_WAIT_S = 0.5
 EXCEPTION_PREFIX = re.compile(r"^[\w.]+(?:Error|Exception): ")
+MAX_JOB_KEY_CHARS = 100
+JOB_KEY = re.compile(rf"[A-Za-z0-9_-]{{1,{MAX_JOB_KEY_CHARS}}}")
+"""Project ids and job ids (``_new_job_id``); RQ refuses other characters with a ValueError."""
+BAD_JOB_KEY = "T005"
 ACTIVE_STATUSES = {JobStatus.QUEUED, JobStatus.STARTED, JobStatus.DEFERRED, JobStatus.SCHEDULED}
 
 
@@ -275,20 +281,30 @@ training_blueprint = Blueprint("training", __name__)
 
 @training_blueprint.get("/jobs/<key>")
 @training_blueprint.get("/training/<key>")
-def job_progress(key: str):
+def job_progress(key: str) -> tuple[Response, int]:
     """``GET /jobs/<project id or job id>``: the job's status and progress (stage, epoch, step,
     loss, ETA) as the worker last saved them. Redis comes from ``app.config["REDIS_URL"]`` or the
-    ``REDIS_URL`` environment variable."""
+    ``REDIS_URL`` environment variable. Errors have the app's coded shape (backend/errors.py)."""
+    if not JOB_KEY.fullmatch(key):
+        return _job_error(BackendError(
+            400, BAD_JOB_KEY, f"expected a project id or job id of letters, digits, '-' and '_' (at most "
+            f"{MAX_JOB_KEY_CHARS}), found {shown(key)}", "use the project id, e.g. /jobs/3"))
     redis_url = current_app.config.get("REDIS_URL") or os.environ.get("REDIS_URL")
     if not redis_url:
-        return jsonify(error="[T001] training queue not configured: REDIS_URL is empty"), 503
+        return _job_error(BackendError(503, "T001", "training queue not configured: REDIS_URL is empty",
+                                       "set REDIS_URL, or start everything with `make run`"))
     try:
         description = describe_job(redis_connection(redis_url), key)
     except (redis.RedisError, OSError) as error:
-        return jsonify(error=f"[T003] training queue unreachable at {_without_password(redis_url)}: {error}"), 503
+        return _job_error(BackendError(503, "T003", f"training queue unreachable at "
+                                       f"{_without_password(redis_url)}: {error}",
+                                       "check that Redis is running and REDIS_URL points at it"))
     if description is None:
-        return jsonify(
-            error=f"[T004] no training job for {key!r}: expected a Label Studio project id with a "
-            "job queued since Redis started, or a job id (press Start Training to queue one)"
-        ), 404
-    return jsonify(description)
+        return _job_error(BackendError(
+            404, "T004", f"no training job for {key!r}: expected a Label Studio project id with a "
+            "job queued since Redis started, or a job id", "press Start Training to queue one"))
+    return jsonify(description), 200
+
+
+def _job_error(error: BackendError) -> tuple[Response, int]:
+    return jsonify(error.to_json()), error.status

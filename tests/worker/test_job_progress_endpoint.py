@@ -49,7 +49,8 @@ def test_unknown_project_is_a_404_that_says_what_was_expected(client):
     answer = client.get("/jobs/99")
 
     assert answer.status_code == 404
-    assert answer.json["error"].startswith("[T004] no training job for '99'")
+    assert answer.json["error"]["code"] == "T004"
+    assert answer.json["error"]["message"].startswith("no training job for '99'")
 
 
 def test_unreachable_redis_is_a_503_not_a_traceback():
@@ -59,4 +60,4 @@ def test_unreachable_redis_is_a_503_not_a_traceback():
 
     answer = app.test_client().get("/jobs/3")
 
-    assert answer.status_code == 503 and "[T003]" in answer.json["error"]
+    assert answer.status_code == 503 and answer.json["error"]["code"] == "T003"
