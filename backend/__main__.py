@@ -1,4 +1,11 @@
-"""``python -m backend``: serve the app with gunicorn (threads in one worker, one model per process)."""
+"""``python -m backend``: serve the app with waitress (one process, one model per process).
+
+waitress reads requests and writes answers on one asynchronous I/O thread and hands only complete
+requests to its ``THREADS`` worker threads, so a stalled or idle client holds a connection, never
+a thread, and is closed after ``CLIENT_TIMEOUT_S`` without traffic. Model work leaves the request
+threads for the bounded inference queue (backend/inference_queue.py), so ``/health``, ``/setup``
+and ``/webhook`` keep free threads under any load (issue 18, items 2 and 3).
+"""
 
 from __future__ import annotations
 
@@ -6,27 +13,34 @@ import logging
 import sys
 import threading
 
-from gunicorn.app.base import BaseApplication
+from flask import Flask
+from waitress import serve
 
-from backend.app import create_app
+from backend.app import MAX_BODY_BYTES, create_app
 from backend.errors import BackendError
 from backend.settings import Settings
 from trainer.registry import DEFAULT_PROJECT, RegistryError
 
 log = logging.getLogger("backend")
 
+CLEANUP_INTERVAL_S = 2
+"""How often waitress looks for connections idle past CLIENT_TIMEOUT_S."""
+MAX_HEADER_BYTES = 64 * 1024
+"""Largest request head accepted (Label Studio's are under 1 KB)."""
 
-def preload_default_model(worker) -> None:
-    """Load DEFAULT_MODEL in the background as the worker starts (gunicorn's post_worker_init).
+
+def preload_default_model(app: Flask) -> None:
+    """Load DEFAULT_MODEL on the inference thread as the server starts.
 
     Loading the real encoder takes tens of seconds on a busy CPU; paid by the first /predict it
     would eat into Label Studio's 100 s timeout. /health and /setup answer meanwhile.
     """
-    models = worker.wsgi.extensions["model_cache"]
+    models = app.extensions["model_cache"]
+    inference = app.extensions["inference_queue"]
 
     def load() -> None:
         try:
-            served = models.get(DEFAULT_PROJECT)
+            served = inference.run(models.get, DEFAULT_PROJECT, timeout_s=None)
         except Exception:  # the first /predict reports the same failure to its caller
             log.exception("preloading the default model failed")
             return
@@ -36,42 +50,22 @@ def preload_default_model(worker) -> None:
     threading.Thread(target=load, name="preload-default-model", daemon=True).start()
 
 
-class BackendServer(BaseApplication):
-    """gunicorn serving an app built here, so settings errors surface before any worker starts."""
-
-    def __init__(self, settings: Settings):
-        self.settings = settings
-        self.application = create_app(settings)
-        super().__init__()
-
-    def load_config(self) -> None:
-        self.cfg.set("bind", f"{self.settings.host}:{self.settings.port}")
-        # One worker: each worker process would hold its own copy of the model.
-        self.cfg.set("workers", 1)
-        self.cfg.set("worker_class", "gthread")
-        self.cfg.set("threads", self.settings.threads)
-        self.cfg.set("timeout", self.settings.request_timeout_s)
-        self.cfg.set("accesslog", "-")
-        self.cfg.set("errorlog", "-")
-        # The control socket's default path is shared by every gunicorn of the user: two
-        # backends (or a backend and a test server) would take each other's socket.
-        self.cfg.set("control_socket_disable", True)
-        self.cfg.set("post_worker_init", preload_default_model)
-
-    def load(self):
-        return self.application
-
-
 def main() -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
         settings = Settings.from_env()
-        server = BackendServer(settings)
+        app = create_app(settings)
     except (BackendError, RegistryError) as error:
         print(f"backend: {error}", file=sys.stderr)
         return 2
     log.info("serving %s", settings)
-    server.run()
+    preload_default_model(app)
+    serve(
+        app, host=settings.host, port=settings.port, threads=settings.threads,
+        connection_limit=settings.connection_limit, channel_timeout=settings.client_timeout_s,
+        cleanup_interval=CLEANUP_INTERVAL_S, max_request_body_size=MAX_BODY_BYTES,
+        max_request_header_size=MAX_HEADER_BYTES, asyncore_use_poll=True, ident="rurebus-backend",
+    )
     return 0
 
 

@@ -17,11 +17,13 @@ from backend import training
 from backend.auth import install_basic_auth
 from backend.brat_tagger import decode_body, document_to_tagger_json
 from backend.errors import BAD_LABEL_CONFIG, BAD_PROJECT, MISSING_FIELD, NO_MODEL, BackendError, shown
+from backend.inference_queue import InferenceQueue
 from backend.models import ModelCache, ServedModel
 from backend.prediction import predict_tasks
 from backend.prediction_cache import PredictionCache
 from backend.request_json import parse_json_object
 from backend.settings import Settings
+from converters.document import Document
 from converters.errors import ConversionError
 from converters.labelstudio import LabelConfig, parse_label_config
 from trainer.registry import DEFAULT_PROJECT, ModelRegistry, RegistryError, project_key
@@ -76,11 +78,13 @@ def create_app(settings: Settings | None = None) -> Flask:
     models = ModelCache(registry, device=settings.device, capacity=settings.max_loaded_models,
                         precision=settings.precision, biases=settings.biases)
     predictions = PredictionCache(capacity=settings.prediction_cache_size)
+    inference = InferenceQueue(settings.inference_slots)
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
     app.config["REDIS_URL"] = settings.redis_url
     app.extensions["model_cache"] = models
     app.extensions["prediction_cache"] = predictions
+    app.extensions["inference_queue"] = inference
     install_basic_auth(app, settings)
     app.register_blueprint(training.training_blueprint)
 
@@ -94,7 +98,8 @@ def create_app(settings: Settings | None = None) -> Flask:
 
     @app.get("/health")
     def health():
-        return jsonify(status="UP", model_class="JointModel", loaded_versions=models.loaded_versions())
+        return jsonify(status="UP", model_class="JointModel", loaded_versions=models.loaded_versions(),
+                       inference_queue={"depth": inference.depth(), "capacity": inference.capacity})
 
     @app.post("/setup")
     def setup():
@@ -117,13 +122,18 @@ def create_app(settings: Settings | None = None) -> Flask:
                                f"{type(tasks).__name__}")
         config = label_config(payload["label_config"])
         project = request_project(payload.get("project") or DEFAULT_PROJECT)
-        # One reference for the whole answer: a version published meanwhile cannot mix in.
-        served = served_model(project)
-        started = time.perf_counter()
-        results = predict_tasks(tasks, config, served, predictions)
-        log.info("project %s: %d task(s) predicted with %s in %.2f s", project, len(tasks),
-                 served.version.name, time.perf_counter() - started)
-        return jsonify(results=results, model_version=served.version.name)
+
+        def work() -> tuple[list[dict], str]:
+            # One reference for the whole answer: a version published meanwhile cannot mix in.
+            served = served_model(project)
+            started = time.perf_counter()
+            answer = predict_tasks(tasks, config, served, predictions)
+            log.info("project %s: %d task(s) predicted with %s in %.2f s", project, len(tasks),
+                     served.version.name, time.perf_counter() - started)
+            return answer, served.version.name
+
+        results, version = inference.run(work, timeout_s=settings.request_timeout_s)
+        return jsonify(results=results, model_version=version)
 
     @app.post("/webhook")
     def webhook():
@@ -170,15 +180,18 @@ def create_app(settings: Settings | None = None) -> Flask:
         project = request_project(project or request.args.get("project") or DEFAULT_PROJECT)
         if not text.strip():
             return jsonify({})
-        served = served_model(project)
-        [doc] = predictions.predict(served, [text], ["brat"])
-        return jsonify(document_to_tagger_json(doc))
+
+        def work() -> Document:
+            [doc] = predictions.predict(served_model(project), [text], ["brat"])
+            return doc
+
+        return jsonify(document_to_tagger_json(inference.run(work, timeout_s=settings.request_timeout_s)))
 
     @app.errorhandler(BackendError)
     def backend_error(error: BackendError):
         log.info("%s %s -> %d %s", request.method, request.path, error.status, error)
         headers = {"WWW-Authenticate": 'Basic realm="rurebus-backend"'} if error.status == 401 else {}
-        return jsonify(error.to_json()), error.status, headers
+        return jsonify(error.to_json()), error.status, {**headers, **error.headers}
 
     @app.errorhandler(RegistryError)
     def registry_error(error: RegistryError):

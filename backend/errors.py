@@ -23,6 +23,8 @@ BAD_SETTINGS = "B008"
 """An environment variable has a value the backend cannot use."""
 BAD_STRING = "B009"
 """A JSON string holds a lone surrogate (``"\\ud800"``): valid JSON, but no Unicode text."""
+BUSY = "B010"
+"""Every inference slot is taken; the answer carries ``Retry-After``."""
 
 SHOWN_CHARS = 80
 """A bad value from a client is quoted in an answer or a log line only up to this many characters."""
@@ -37,11 +39,13 @@ def shown(value: object) -> str:
 class BackendError(Exception):
     """An error answered to the client with ``status``; never a traceback."""
 
-    def __init__(self, status: int, code: str, message: str, hint: str | None = None):
+    def __init__(self, status: int, code: str, message: str, hint: str | None = None,
+                 headers: dict[str, str] | None = None):
         self.status = status
         self.code = code
         self.message = message
         self.hint = hint
+        self.headers = headers or {}
         super().__init__(f"[{code}] {message}" + (f" ({hint})" if hint else ""))
 
     def to_json(self) -> dict:

@@ -45,7 +45,15 @@ class Settings:
     max_loaded_models: int = 2
     """MAX_LOADED_MODELS: predictors kept in memory at once (least recently used are dropped)."""
     request_timeout_s: int = 120
-    """REQUEST_TIMEOUT_S: gunicorn worker timeout; above Label Studio's 100 s /predict timeout."""
+    """REQUEST_TIMEOUT_S: longest a /predict waits for the model before a 503; above Label Studio's
+    100 s /predict timeout."""
+    inference_queue_size: int | None = None
+    """INFERENCE_QUEUE_SIZE: model requests queued or running at once, below THREADS so that
+    /health, /setup and /webhook always find a thread (default: half of THREADS)."""
+    client_timeout_s: int = 30
+    """CLIENT_TIMEOUT_S: a connection that sends or reads nothing for this long is closed."""
+    connection_limit: int = 1000
+    """CONNECTION_LIMIT: open connections served at once (idle or slow ones hold no thread)."""
     prediction_cache_size: int = 500
     """PREDICTION_CACHE_SIZE: predicted documents kept for retries after a Label Studio timeout
     (0 keeps none, e.g. to time the model)."""
@@ -58,9 +66,18 @@ class Settings:
                 "set both to require Basic auth, or neither",
             )
 
+        if self.inference_queue_size is not None and self.inference_queue_size >= self.threads:
+            raise BackendError(500, BAD_SETTINGS, f"INFERENCE_QUEUE_SIZE: expected fewer than THREADS "
+                               f"({self.threads}), found {self.inference_queue_size}",
+                               "leave threads free for /health, /setup and /webhook")
         if self.precision not in INFERENCE_PRECISIONS:
             raise BackendError(500, BAD_SETTINGS, f"PRECISION: expected one of {', '.join(INFERENCE_PRECISIONS)}, "
                                                   f"found {self.precision!r}")
+
+    @property
+    def inference_slots(self) -> int:
+        """INFERENCE_QUEUE_SIZE, or half of THREADS (at least one) when unset."""
+        return self.inference_queue_size or max(1, self.threads // 2)
 
     @property
     def basic_auth_enabled(self) -> bool:
@@ -92,6 +109,9 @@ class Settings:
             max_loaded_models=_int_at_least(env, "MAX_LOADED_MODELS", 2),
             request_timeout_s=_int_at_least(env, "REQUEST_TIMEOUT_S", 120),
             prediction_cache_size=_int_at_least(env, "PREDICTION_CACHE_SIZE", 500, minimum=0),
+            inference_queue_size=_int_at_least(env, "INFERENCE_QUEUE_SIZE", 0) or None,
+            client_timeout_s=_int_at_least(env, "CLIENT_TIMEOUT_S", 30),
+            connection_limit=_int_at_least(env, "CONNECTION_LIMIT", 1000),
         )
 
 

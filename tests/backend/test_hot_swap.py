@@ -13,7 +13,8 @@ PROJECT = "4.1795623812"
 
 
 def test_publication_during_requests_never_mixes_versions(tmp_path, eager_checkpoint, label_config):
-    client = make_client(tmp_path, eager_checkpoint)
+    # four concurrent clients: room for all of them in the inference queue
+    client = make_client(tmp_path, eager_checkpoint, threads=8, inference_queue_size=4)
     cache = client.application.extensions["model_cache"]
     registry = ModelRegistry(tmp_path / "models")
     old = registry.publish("4", eager_checkpoint, {"f1": 0.1}, [1], promote=True, reason="first")

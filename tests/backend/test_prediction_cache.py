@@ -38,7 +38,8 @@ def test_a_new_version_predicts_again(client, tmp_path, eager_checkpoint, label_
     assert cache_of(client).predicted_texts == 2
 
 
-def test_concurrent_identical_requests_run_the_model_once_per_text(client, label_config):
+def test_concurrent_identical_requests_run_the_model_once_per_text(tmp_path, eager_checkpoint, label_config):
+    client = make_client(tmp_path, eager_checkpoint, threads=8, inference_queue_size=3)
     body = {"tasks": tasks_of(*TEXTS), "label_config": label_config}
     answers = []
     start = threading.Barrier(3)

@@ -1,5 +1,5 @@
-"""`python -m backend` as a real process: gunicorn serves, settings errors are reported, tokens
-stay out of the log."""
+"""`python -m backend` as a real process: waitress serves, stalled clients hold no thread, settings
+errors are reported, tokens stay out of the log."""
 
 from __future__ import annotations
 
@@ -45,7 +45,7 @@ def wait_until_up(url: str, process: subprocess.Popen, log_path: Path, timeout_s
     pytest.fail(f"backend did not answer /health within {timeout_s} s:\n{log_path.read_text()}")
 
 
-def test_gunicorn_preloads_serves_predictions_and_keeps_tokens_out_of_logs(tmp_path, eager_checkpoint, label_config):
+def test_server_preloads_serves_predictions_and_keeps_tokens_out_of_logs(tmp_path, eager_checkpoint, label_config):
     port = free_port()
     log_path = tmp_path / "backend.log"
     process = start_backend({"PORT": str(port), "MODEL_DIR": str(tmp_path / "models"),
@@ -73,9 +73,33 @@ def test_gunicorn_preloads_serves_predictions_and_keeps_tokens_out_of_logs(tmp_p
         os.killpg(process.pid, signal.SIGTERM)
         process.wait(timeout=30)
     log = log_path.read_text()
-    assert "Booting worker" in log and "gthread" in log
+    assert "Serving on http://127.0.0.1:" in log
     assert log.count("loading model") == 1, "the preloaded model serves /predict"
     assert TOKEN not in log and "pw-never-logged" not in log
+
+
+def test_stalled_and_idle_clients_do_not_keep_health_from_answering(tmp_path):
+    # Issue 18, item 2: four clients that stop mid-body and 96 idle ones took every gunicorn
+    # thread, and /health went unanswered for more than 40 s.
+    port = free_port()
+    log_path = tmp_path / "backend.log"
+    process = start_backend({"PORT": str(port), "MODEL_DIR": str(tmp_path / "models"), "THREADS": "4"}, log_path)
+    url = f"http://127.0.0.1:{port}"
+    stalled = []
+    try:
+        wait_until_up(url, process, log_path)
+        for number in range(100):
+            client = socket.create_connection(("127.0.0.1", port), timeout=5)
+            if number < 4:
+                client.sendall(b"POST /predict HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n{")
+            stalled.append(client)
+        for _ in range(3):
+            assert requests.get(f"{url}/health", timeout=5).json()["status"] == "UP"
+    finally:
+        for client in stalled:
+            client.close()
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=30)
 
 
 def test_bad_settings_stop_the_server_with_a_message(tmp_path):
