@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import sys
 import threading
+from dataclasses import replace
 
 from flask import Flask
 from waitress import serve
@@ -19,6 +20,7 @@ from waitress import serve
 from backend.app import MAX_BODY_BYTES, create_app
 from backend.errors import BackendError
 from backend.settings import Settings
+from backend.training import masked_url
 from trainer.registry import DEFAULT_PROJECT, RegistryError
 
 log = logging.getLogger("backend")
@@ -58,7 +60,7 @@ def main() -> int:
     except (BackendError, RegistryError) as error:
         print(f"backend: {error}", file=sys.stderr)
         return 2
-    log.info("serving %s", settings)
+    log.info("serving %s", replace(settings, redis_url=settings.redis_url and masked_url(settings.redis_url)))
     preload_default_model(app)
     serve(
         app, host=settings.host, port=settings.port, threads=settings.threads,

@@ -28,7 +28,7 @@ from pathlib import Path
 import redis
 from rq import Queue, Worker
 
-from backend.training import QUEUE_NAME
+from backend.training import QUEUE_NAME, masked_url
 
 log = logging.getLogger("backend.run")
 
@@ -154,7 +154,7 @@ def run_worker(redis_url: str) -> int:
     try:
         connection.ping()
     except redis.RedisError as error:
-        log.error("[T003] worker cannot reach Redis at %s: %s", redis_url, error)
+        log.error("[T003] worker cannot reach Redis at %s: %s", masked_url(redis_url), error)
         return 2
     worker = TrainingWorker(
         [Queue(QUEUE_NAME, connection=connection)],

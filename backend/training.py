@@ -125,9 +125,9 @@ def enqueue_training(
             redis_connection(redis_url), project, label_studio_url, api_key, reason
         )
     except (redis.RedisError, OSError) as error:
-        log.warning("training for project %s not queued: Redis at %s: %s", project, redis_url, error)
+        log.warning("training for project %s not queued: Redis at %s: %s", project, masked_url(redis_url), error)
         return EnqueueResult(
-            None, False, f"[T003] training queue unreachable: Redis at {_without_password(redis_url)} "
+            None, False, f"[T003] training queue unreachable: Redis at {masked_url(redis_url)} "
             f"did not answer within {REDIS_TIMEOUT_S} s ({type(error).__name__}: {error}); "
             "check that Redis is running and REDIS_URL points at it",
         )
@@ -231,10 +231,11 @@ def _decode(value: bytes | None) -> str | None:
     return value.decode() if value is not None else None
 
 
-def _without_password(redis_url: str) -> str:
-    if "@" not in redis_url:
-        return redis_url
-    scheme, _, rest = redis_url.partition("://")
+def masked_url(url: str) -> str:
+    """``url`` with its user and password replaced by ``***``, for logs and answers."""
+    if "@" not in url:
+        return url
+    scheme, _, rest = url.partition("://")
     return f"{scheme}://***@{rest.rpartition('@')[2]}"
 
 
@@ -297,7 +298,7 @@ def job_progress(key: str) -> tuple[Response, int]:
         description = describe_job(redis_connection(redis_url), key)
     except (redis.RedisError, OSError) as error:
         return _job_error(BackendError(503, "T003", f"training queue unreachable at "
-                                       f"{_without_password(redis_url)}: {error}",
+                                       f"{masked_url(redis_url)}: {error}",
                                        "check that Redis is running and REDIS_URL points at it"))
     if description is None:
         return _job_error(BackendError(

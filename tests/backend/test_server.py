@@ -83,7 +83,8 @@ def test_stalled_and_idle_clients_do_not_keep_health_from_answering(tmp_path):
     # thread, and /health went unanswered for more than 40 s.
     port = free_port()
     log_path = tmp_path / "backend.log"
-    process = start_backend({"PORT": str(port), "MODEL_DIR": str(tmp_path / "models"), "THREADS": "4"}, log_path)
+    process = start_backend({"PORT": str(port), "MODEL_DIR": str(tmp_path / "models"), "THREADS": "4",
+                             "REDIS_URL": "redis://:redis-pw-never-logged@127.0.0.1:1/0"}, log_path)
     url = f"http://127.0.0.1:{port}"
     stalled = []
     try:
@@ -100,6 +101,8 @@ def test_stalled_and_idle_clients_do_not_keep_health_from_answering(tmp_path):
             client.close()
         os.killpg(process.pid, signal.SIGTERM)
         process.wait(timeout=30)
+    assert "redis://***@127.0.0.1:1/0" in log_path.read_text()  # issue 18, item 6
+    assert "redis-pw-never-logged" not in log_path.read_text()
 
 
 def test_bad_settings_stop_the_server_with_a_message(tmp_path):

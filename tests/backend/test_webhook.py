@@ -7,7 +7,7 @@ import time
 import redis
 from rq import Queue
 
-from backend.training import QUEUE_NAME, annotation_counter_key
+from backend.training import QUEUE_NAME, annotation_counter_key, enqueue_training
 from tests.backend.conftest import make_client
 from trainer.registry import ModelRegistry
 
@@ -73,3 +73,10 @@ def test_unknown_actions_get_200(client):
         response, elapsed = timed_post(client, {"action": action, "project": PROJECT})
         assert response.status_code == 200 and elapsed < 1.0
         assert response.get_json() == {"action": action, "status": "ignored"}
+
+
+def test_an_unreachable_redis_is_named_without_its_password(caplog):
+    # Issue 18, item 6: the Redis password was in 42 log lines.
+    outcome = enqueue_training("redis://:pw-never-logged@127.0.0.1:1/0", "3", None, None, "test")
+    assert "redis://***@127.0.0.1:1/0" in outcome.error
+    assert "pw-never-logged" not in outcome.error + caplog.text
