@@ -46,7 +46,8 @@ def untrained_checkpoint() -> Path:
     """A joint model with random heads on the offline default encoder, saved once into the cache."""
     from transformers import AutoTokenizer
 
-    from trainer.checkpoint import build_model, new_encoder, save_checkpoint
+    from trainer.base_encoder import new_encoder
+    from trainer.checkpoint import build_model, save_checkpoint
     from trainer.config import TrainingConfig
     from trainer.encoder import resolve_encoder
     from trainer.tagging import LabelMaps

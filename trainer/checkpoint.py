@@ -1,8 +1,13 @@
-"""A checkpoint is one directory, written atomically and loadable without the original encoder.
+"""A checkpoint is one directory, written atomically, in one of two formats.
 
-Files: ``model.safetensors`` (the whole joint model), ``config.json`` (training config, encoder
-config, format version, weights digest), ``labels.json`` (entity/relation types), the tokenizer
-files (with the marker tokens) and ``metrics.json``.
+* ``delta`` (compact, the default when a model is trained from a base encoder): the changes to
+  the base in ``delta.safetensors`` (see :mod:`trainer.delta`), loaded against the base named and
+  hashed in ``config.json``; about 22 MB for e5-small.
+* ``full``: ``model.safetensors`` (the whole joint model) and the tokenizer files (with the marker
+  tokens), loadable without the original encoder; 470 MB for e5-small.
+
+Both hold ``config.json`` (format, training config, encoder config, version), ``labels.json``
+(entity/relation types) and ``metrics.json``.
 """
 
 from __future__ import annotations
@@ -16,15 +21,21 @@ import torch
 from safetensors.torch import load_file, save_file
 
 from converters.files import atomic_directory
+from trainer.base_encoder import BaseEncoder, new_encoder
 from trainer.config import TrainingConfig
+from trainer.delta import DELTA_WEIGHTS, base_for, encoder_with_changes, save_delta
 from trainer.errors import TrainerError
 from trainer.features import MARKER_TOKENS, SpecialIds, add_marker_tokens
+from trainer.lora import plain_encoder_state
 from trainer.model import JointModel
 from trainer.tagging import LabelMaps
 
 FORMAT_VERSION = 1
 WEIGHTS = "model.safetensors"
-REQUIRED = (WEIGHTS, "config.json", "labels.json", "metrics.json", "tokenizer_config.json")
+REQUIRED = {
+    "full": (WEIGHTS, "config.json", "labels.json", "metrics.json", "tokenizer_config.json"),
+    "delta": (DELTA_WEIGHTS, "config.json", "labels.json", "metrics.json"),
+}
 
 
 @dataclass
@@ -37,6 +48,8 @@ class Loaded:
     config: TrainingConfig
     metrics: dict
     version: str
+    base: BaseEncoder | None = None
+    """The base encoder of a ``delta`` checkpoint (None for ``full`` ones)."""
 
 
 def build_model(encoder: torch.nn.Module, tokenizer, labels: LabelMaps, dropout: float
@@ -47,19 +60,6 @@ def build_model(encoder: torch.nn.Module, tokenizer, labels: LabelMaps, dropout:
                       special.marker_start, dropout)
 
 
-def new_encoder(config_or_directory) -> torch.nn.Module:
-    """``AutoModel`` from a config (random weights, to be overwritten) or a directory; without
-    the pooler where the architecture has one, since only token states are used."""
-    from transformers import AutoModel
-
-    make = (AutoModel.from_pretrained if isinstance(config_or_directory, (str, Path))
-            else AutoModel.from_config)
-    try:
-        return make(config_or_directory, add_pooling_layer=False)
-    except TypeError:  # architectures without a pooler take no such argument
-        return make(config_or_directory)
-
-
 def _digest(path: Path) -> str:
     sha = hashlib.sha256()
     with path.open("rb") as handle:
@@ -68,19 +68,37 @@ def _digest(path: Path) -> str:
     return sha.hexdigest()
 
 
+def plain_state(model: JointModel) -> dict[str, torch.Tensor]:
+    """The joint model's tensors under plain names (any LoRA adapters merged into the encoder)."""
+    state = {f"encoder.{name}": tensor for name, tensor in plain_encoder_state(model.encoder).items()}
+    state.update((name, tensor) for name, tensor in model.state_dict().items()
+                 if not name.startswith("encoder."))
+    return state
+
+
 def save_checkpoint(directory: Path, model: JointModel, tokenizer, labels: LabelMaps,
-                    config: TrainingConfig, metrics: dict) -> str:
-    """Write the checkpoint into a temporary sibling, then swap it into place; returns version."""
+                    config: TrainingConfig, metrics: dict, base: BaseEncoder | None = None) -> str:
+    """Write the checkpoint into a temporary sibling, then swap it into place; returns version.
+
+    With a ``base`` (and ``checkpoint_format`` delta) only the changes to it are written."""
+    compact = base is not None and config.checkpoint_format == "delta"
     with atomic_directory(Path(directory), overwrite=True) as staging:
-        state = {name: tensor.detach().to("cpu").contiguous()
-                 for name, tensor in model.state_dict().items()}
-        save_file(state, str(staging / WEIGHTS), metadata={"format": "pt"})
-        version = _digest(staging / WEIGHTS)[:12]
-        tokenizer.save_pretrained(staging)
+        state = plain_state(model)
+        if compact:
+            save_delta(staging, state, base)
+            weights = staging / DELTA_WEIGHTS
+        else:
+            weights = staging / WEIGHTS
+            save_file({name: tensor.detach().to("cpu").contiguous()
+                       for name, tensor in state.items()}, str(weights), metadata={"format": "pt"})
+            tokenizer.save_pretrained(staging)
+        version = _digest(weights)[:12]
         (staging / "config.json").write_text(json.dumps({
+            "format": "delta" if compact else "full",
             "format_version": FORMAT_VERSION,
             "version": version,
             "marker_tokens": list(MARKER_TOKENS),
+            **({"base": base.identity.to_dict()} if compact else {}),
             "training": config.to_dict(),
             "encoder_config": model.encoder.config.to_dict(),
         }, indent=2, ensure_ascii=False), encoding="utf-8")
@@ -111,41 +129,64 @@ def _training_options(meta: dict, directory: Path) -> TrainingConfig:
     return TrainingConfig.from_dict(meta["training"], source=str(directory / "config.json"))
 
 
-def load_checkpoint(directory: Path, device: str | torch.device = "cpu") -> Loaded:
-    """Rebuild the model, tokenizer and label maps; a missing or corrupt file gives ``E140``-``E143``."""
-    from transformers import AutoConfig, AutoTokenizer
+def load_checkpoint(directory: Path, device: str | torch.device = "cpu",
+                    share_base: bool = True) -> Loaded:
+    """Rebuild the model, tokenizer and label maps; a missing or corrupt file gives ``E140``-``E144``.
 
+    ``share_base``: a delta checkpoint reuses the base's unchanged tensors (serving); training
+    passes False to get tensors of its own."""
     directory = Path(directory)
     if not directory.is_dir():
         raise TrainerError("E140", "expected a checkpoint directory; found nothing there",
                            path=directory, hint="give the directory `trainer train --output` wrote")
-    missing = [name for name in REQUIRED if not (directory / name).is_file()]
+    if not (directory / "config.json").is_file():
+        raise TrainerError("E140", "not a complete checkpoint: missing config.json",
+                           path=directory, hint="give the directory `trainer train --output` wrote")
+    meta = _read_json(directory, "config.json")
+    kind = meta.get("format", "full")
+    if kind not in REQUIRED or meta.get("format_version") != FORMAT_VERSION:
+        raise TrainerError("E142", f"checkpoint format {kind!r} version "
+                                   f"{meta.get('format_version')!r} is not one of "
+                                   f"{sorted(REQUIRED)} version {FORMAT_VERSION}", path=directory,
+                           hint="retrain with this version of the trainer")
+    missing = [name for name in REQUIRED[kind] if not (directory / name).is_file()]
     if missing:
         raise TrainerError("E140", f"not a complete checkpoint: missing {', '.join(missing)}",
                            path=directory, hint="give the directory `trainer train --output` wrote")
-    meta = _read_json(directory, "config.json")
-    if meta.get("format_version") != FORMAT_VERSION:
-        raise TrainerError("E142", f"checkpoint format {meta.get('format_version')!r} is not "
-                                   f"{FORMAT_VERSION}", path=directory,
-                           hint="retrain with this version of the trainer")
+    base = base_for(meta, directory) if kind == "delta" else None
+    weights = directory / (DELTA_WEIGHTS if base else WEIGHTS)
     try:
         labels = LabelMaps.from_dict(_read_json(directory, "labels.json"))
         config = _training_options(meta, directory)
-        encoder_config = dict(meta["encoder_config"])
-        encoder = new_encoder(AutoConfig.for_model(encoder_config.pop("model_type"),
-                                                   **encoder_config))
-        # transformers 5 takes a directory whose config.json lacks its own version for a
-        # Mistral one and warns of a regex this tokenizer does not have; saying so silences it.
-        tokenizer = AutoTokenizer.from_pretrained(directory, fix_mistral_regex=False)
-        model = build_model(encoder, tokenizer, labels, config.dropout)
-        state = load_file(str(directory / WEIGHTS))
-        model.load_state_dict(state)
+        if base is not None:
+            encoder, rest = encoder_with_changes(base, directory, share_base)
+            tokenizer = base.tokenizer
+            model = build_model(encoder, tokenizer, labels, config.dropout)
+            missing, unexpected = model.load_state_dict(rest, strict=False)
+            if unexpected or any(not name.startswith("encoder.") for name in missing):
+                raise ValueError(f"unexpected {unexpected[:3]} or missing {missing[:3]} tensors")
+        else:
+            model, tokenizer = _full_model(directory, meta, labels, config)
     except TrainerError:
         raise
     except Exception as error:  # any library failure here means the files are damaged
         raise TrainerError("E143", f"checkpoint cannot be loaded: {type(error).__name__}: "
                                    f"{str(error).splitlines()[0] if str(error) else ''}",
-                           path=directory, hint="retrain or restore the checkpoint") from None
+                           path=weights, hint="retrain or restore the checkpoint") from None
     model.to(device).eval()
     return Loaded(model, tokenizer, labels, config, _read_json(directory, "metrics.json"),
-                  meta.get("version", ""))
+                  meta.get("version", ""), base)
+
+
+def _full_model(directory: Path, meta: dict, labels: LabelMaps, config: TrainingConfig
+                ) -> tuple[JointModel, object]:
+    from transformers import AutoConfig, AutoTokenizer
+
+    encoder_config = dict(meta["encoder_config"])
+    encoder = new_encoder(AutoConfig.for_model(encoder_config.pop("model_type"), **encoder_config))
+    # transformers 5 takes a directory whose config.json lacks its own version for a
+    # Mistral one and warns of a regex this tokenizer does not have; saying so silences it.
+    tokenizer = AutoTokenizer.from_pretrained(directory, fix_mistral_regex=False)
+    model = build_model(encoder, tokenizer, labels, config.dropout)
+    model.load_state_dict(load_file(str(directory / WEIGHTS)))
+    return model, tokenizer

@@ -119,6 +119,14 @@ class TrainingConfig:
         True, "train the NER head on the words of marked relation examples too (off: only on "
               "plain sentences, as the paper's separate relation model nearly did)")
     threads: int = _option(0, "torch CPU threads (0: torch's default)")
+    lora_rank: int = _option(
+        0, "train rank-N LoRA adapters (peft) instead of the encoder's weights (0: full fine-tuning)")
+    lora_alpha: float = _option(0.0, "LoRA scaling numerator (0: twice lora_rank)")
+    lora_targets: str = _option("query,key,value,dense",
+                                "comma-separated names of the encoder's linear layers given adapters")
+    checkpoint_format: str = _option(
+        "delta", "delta (only the changes to the base encoder, ~22 MB for e5-small) or full (every "
+                 "weight and the tokenizer, 470 MB)")
 
     def __post_init__(self) -> None:
         checks = [
@@ -149,6 +157,10 @@ class TrainingConfig:
             (self.freeze_layers >= 0, "freeze_layers", "zero or more"),
             (0 <= self.negative_relation_rate <= 1, "negative_relation_rate", "in [0, 1]"),
             (self.threads >= 0, "threads", "zero or more"),
+            (self.lora_rank >= 0, "lora_rank", "zero or more"),
+            (self.lora_alpha >= 0, "lora_alpha", "zero or more"),
+            (bool(self.lora_target_list()), "lora_targets", "at least one layer name"),
+            (self.checkpoint_format in ("delta", "full"), "checkpoint_format", "delta or full"),
         ]
         for ok, name, expected in checks:
             if not ok:
@@ -156,6 +168,9 @@ class TrainingConfig:
                 raise TrainerError("E120", f"training option {name} must be {expected}; found "
                                            f"{found!r}",
                                    hint="fix the value in the config file or on the command line")
+
+    def lora_target_list(self) -> list[str]:
+        return [name.strip() for name in str(self.lora_targets).split(",") if name.strip()]
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -4,6 +4,7 @@ and the ``python -m trainer train`` command."""
 from __future__ import annotations
 
 import argparse
+import copy
 import json
 import random
 import time
@@ -17,12 +18,14 @@ import torch
 from tqdm import tqdm
 
 from converters.document import Document
-from trainer.checkpoint import Loaded, build_model, load_checkpoint, new_encoder, save_checkpoint
+from trainer.base_encoder import BaseEncoder, load_base
+from trainer.checkpoint import Loaded, build_model, load_checkpoint, save_checkpoint
 from trainer.config import TrainingConfig
 from trainer.errors import TrainerError
 from trainer.examples import (format_representability, label_maps_for, representability,
                               training_examples)
 from trainer.features import Example, collate
+from trainer.lora import add_lora
 from trainer.model import JointModel, joint_loss
 from trainer.predict import Predictor, resolve_device
 from trainer.tagging import LabelMaps
@@ -93,9 +96,12 @@ def optimizer_for(model: JointModel, config: TrainingConfig) -> torch.optim.Opti
 
 
 def _initial_model(config: TrainingConfig, train_docs: Sequence[Document],
-                   init_from: Path | None, device: torch.device) -> tuple[JointModel, object, LabelMaps]:
+                   init_from: Path | None, device: torch.device
+                   ) -> tuple[JointModel, object, LabelMaps, BaseEncoder | None]:
+    """The model to train, its tokenizer and labels, and the base encoder its checkpoints are
+    deltas of (None when continuing from a full checkpoint)."""
     if init_from is not None:
-        loaded = load_checkpoint(init_from, device)
+        loaded = load_checkpoint(init_from, device, share_base=False)
         wanted = label_maps_for(train_docs)
         unknown = sorted((set(wanted.entity_types) - set(loaded.labels.entity_types))
                          | (set(wanted.relation_types) - set(loaded.labels.relation_types)))
@@ -105,16 +111,12 @@ def _initial_model(config: TrainingConfig, train_docs: Sequence[Document],
                                hint="train a new model (no --init-from) for a new label set")
         model = loaded.model
         model.dropout.p = config.dropout
-        return model, loaded.tokenizer, loaded.labels
-    from transformers import AutoTokenizer
-
-    from trainer.encoder import resolve_encoder
-
-    encoder_dir = resolve_encoder(config.encoder)
-    tokenizer = AutoTokenizer.from_pretrained(encoder_dir)
+        return model, loaded.tokenizer, loaded.labels, loaded.base
+    base = load_base(config.encoder)
     labels = label_maps_for(train_docs)
-    model = build_model(new_encoder(encoder_dir), tokenizer, labels, config.dropout)
-    return model.to(device), tokenizer, labels
+    encoder = copy.deepcopy(base.encoder).requires_grad_(True)
+    model = build_model(encoder, base.tokenizer, labels, config.dropout)
+    return model.to(device), base.tokenizer, labels, base
 
 
 def train(config: TrainingConfig, train_docs: Sequence[Document], dev_docs: Sequence[Document],
@@ -131,11 +133,15 @@ def train(config: TrainingConfig, train_docs: Sequence[Document], dev_docs: Sequ
     if config.threads:
         torch.set_num_threads(config.threads)
     device = resolve_device(config.device)
-    model, tokenizer, labels = _initial_model(config, train_docs, init_from, device)
+    model, tokenizer, labels, base = _initial_model(config, train_docs, init_from, device)
     if config.freeze_word_embeddings:
         model.freeze_word_embeddings()
     if config.freeze_layers:
         model.freeze_lower_layers(config.freeze_layers)
+    if config.lora_rank:
+        add_lora(model.encoder, config.lora_rank, config.lora_alpha or 2 * config.lora_rank,
+                 config.lora_target_list())
+        model.to(device)  # the new adapters start on the CPU
     rng = random.Random(config.seed)
     examples = training_examples(train_docs, tokenizer, labels, config, rng)
     if not examples:
@@ -149,7 +155,7 @@ def train(config: TrainingConfig, train_docs: Sequence[Document], dev_docs: Sequ
     from transformers import get_linear_schedule_with_warmup
     scheduler = get_linear_schedule_with_warmup(optimizer, int(config.warmup_ratio * total_steps),
                                                 total_steps)
-    state = _RunState(config, model, tokenizer, labels, device, dev_docs, Path(output_dir),
+    state = _RunState(config, model, tokenizer, labels, base, device, dev_docs, Path(output_dir),
                       progress, {"examples": len(examples), "total_steps": total_steps})
     step, started = 0, time.monotonic()
     bar = tqdm(total=total_steps, desc="training", unit="step", dynamic_ncols=True)
@@ -197,9 +203,10 @@ class _RunState:
     """Evaluation, best-checkpoint keeping and early stopping of one run."""
 
     def __init__(self, config: TrainingConfig, model: JointModel, tokenizer, labels: LabelMaps,
-                 device: torch.device, dev_docs: Sequence[Document], output_dir: Path,
-                 progress: Progress | None, facts: dict):
+                 base: BaseEncoder | None, device: torch.device, dev_docs: Sequence[Document],
+                 output_dir: Path, progress: Progress | None, facts: dict):
         self.config, self.model, self.tokenizer, self.labels = config, model, tokenizer, labels
+        self.base = base
         self.device, self.output_dir, self.progress = device, output_dir, progress
         self.dev_docs = list(dev_docs)[:config.eval_max_docs or None]
         self.pad_id = tokenizer.pad_token_id
@@ -243,7 +250,7 @@ class _RunState:
 
     def _save(self, metrics: dict) -> None:
         save_checkpoint(self.output_dir, self.model, self.tokenizer, self.labels, self.config,
-                        metrics)
+                        metrics, self.base)
         self.best_metrics = metrics
 
 
