@@ -8,6 +8,7 @@ RUN pip install --no-cache-dir -r requirements.txt
 COPY converters/ converters/
 COPY trainer/ trainer/
 COPY backend/ backend/
+COPY pretrained/ pretrained/
 
 # Model versions (and the offline encoder's cache) live on a volume shared with the worker.
 ENV MODEL_DIR=/data/models \

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from backend.errors import BAD_SETTINGS, BackendError
-from trainer.config import INFERENCE_PRECISIONS, DecisionBiases
+from trainer.config import INFERENCE_PRECISIONS, DecisionBiases, default_model_setting
 from trainer.errors import TrainerError
 
 
@@ -19,7 +19,8 @@ class Settings:
     model_dir: Path = Path("models")
     """MODEL_DIR: the registry root (per-project versions, Label Studio connections)."""
     default_model: Path | None = None
-    """DEFAULT_MODEL: checkpoint served to projects that have no published version."""
+    """DEFAULT_MODEL: checkpoint served to projects that have no published version (unset: the
+    shipped model; ``none``: none)."""
     label_studio_url: str | None = None
     """LABEL_STUDIO_URL: used by retraining when /setup has not recorded a hostname."""
     label_studio_api_key: str | None = field(default=None, repr=False)
@@ -94,7 +95,7 @@ class Settings:
             raise BackendError(500, BAD_SETTINGS, error.message, error.hint) from None
         return cls(
             model_dir=Path(env.get("MODEL_DIR", "models")),
-            default_model=Path(default_model) if default_model else None,
+            default_model=default_model_setting(default_model),
             label_studio_url=env.get("LABEL_STUDIO_URL"),
             label_studio_api_key=env.get("LABEL_STUDIO_API_KEY"),
             basic_auth_user=env.get("BASIC_AUTH_USER"),

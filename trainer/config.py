@@ -15,6 +15,17 @@ from trainer.encoder import DEFAULT_ENCODER
 from trainer.errors import TrainerError
 
 
+SHIPPED_MODEL = Path(__file__).resolve().parent.parent / "pretrained" / "rurebus-e5-small"
+"""The RuREBus model that ships with the project (a delta over the offline e5-small base)."""
+
+
+def default_model_setting(value: str | None) -> Path | None:
+    """What ``DEFAULT_MODEL`` names: unset or empty is the shipped model, ``none`` is no model."""
+    if not value:
+        return SHIPPED_MODEL
+    return None if value.strip().lower() == "none" else Path(value)
+
+
 INFERENCE_PRECISIONS = ("auto", "fp32", "bf16")
 """Inference precision choices: ``auto`` is bf16 where the device computes it natively, else fp32."""
 

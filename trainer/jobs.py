@@ -34,7 +34,7 @@ from converters.document import Document
 from converters.errors import ConversionError
 from converters.labelstudio import LabelConfig, result_to_document
 from trainer.checkpoint import checkpoint_training_config
-from trainer.config import DecisionBiases, TrainingConfig
+from trainer.config import DecisionBiases, TrainingConfig, default_model_setting
 from trainer.errors import TrainerError
 from trainer.job_progress import JobProgress
 from trainer.label_studio_access import LabelStudioAccess
@@ -112,7 +112,7 @@ class RetrainSettings:
         try:
             return cls(
                 model_dir=Path(env.get("MODEL_DIR", "models")),
-                default_model=Path(env["DEFAULT_MODEL"]) if "DEFAULT_MODEL" in env else None,
+                default_model=default_model_setting(env.get("DEFAULT_MODEL")),
                 label_studio=LabelStudioAccess.from_env(env),
                 holdout_share=float(env.get("RETRAIN_HOLDOUT_SHARE", 0.2)),
                 seed=int(env.get("RETRAIN_SEED", 13)),

@@ -34,12 +34,13 @@ def eager_checkpoint(tiny_checkpoint: Path, tmp_path_factory: pytest.TempPathFac
     shutil.copytree(tiny_checkpoint, directory)
     labels = json.loads((directory / "labels.json").read_text())
     entity_type, relation_type = labels["entity_types"][0], labels["relation_types"][0]
-    state = load_file(str(directory / "model.safetensors"))
+    # a delta checkpoint stores the heads whole, as model:<name> (see trainer/delta.py)
+    state = load_file(str(directory / "delta.safetensors"))
     ner_labels = ["O"] + [f"{p}-{kind}" for kind in labels["entity_types"] for p in "BI"]
-    state["ner_head.bias"][ner_labels.index(f"B-{entity_type}")] += FORCED_BIAS
+    state["model:ner_head.bias"][ner_labels.index(f"B-{entity_type}")] += FORCED_BIAS
     # relation labels: no-relation first, then the types in order (see trainer.tagging.LabelMaps)
-    state["relation_head.bias"][1 + labels["relation_types"].index(relation_type)] += FORCED_BIAS
-    save_file(state, str(directory / "model.safetensors"), metadata={"format": "pt"})
+    state["model:relation_head.bias"][1 + labels["relation_types"].index(relation_type)] += FORCED_BIAS
+    save_file(state, str(directory / "delta.safetensors"), metadata={"format": "pt"})
     return directory
 
 

@@ -17,19 +17,22 @@ def as_tuples(documents: list[Document]) -> list:
              [(r.type, r.arg1, r.arg2, r.score) for r in d.relations]) for d in documents]
 
 
-def test_a_checkpoint_directory_holds_every_part(tiny_checkpoint):
-    names = {path.name for path in tiny_checkpoint.iterdir()}
+def test_a_checkpoint_directory_holds_every_part(tiny_checkpoint, tiny_full_checkpoint):
+    assert {path.name for path in tiny_checkpoint.iterdir()} == {
+        "delta.safetensors", "config.json", "labels.json", "metrics.json"}
     assert {"model.safetensors", "config.json", "labels.json", "metrics.json",
-            "tokenizer_config.json"} <= names
-    config = json.loads((tiny_checkpoint / "config.json").read_text())
-    assert config["training"]["max_length"] == 64
-    assert config["encoder_config"]["hidden_size"] == 32
+            "tokenizer_config.json"} <= {path.name for path in tiny_full_checkpoint.iterdir()}
+    for checkpoint, kind in ((tiny_checkpoint, "delta"), (tiny_full_checkpoint, "full")):
+        config = json.loads((checkpoint / "config.json").read_text())
+        assert config["format"] == kind
+        assert config["training"]["max_length"] == 64
+        assert config["encoder_config"]["hidden_size"] == 32
 
 
-def test_save_then_load_gives_identical_predictions(tiny_checkpoint, tmp_path):
+def test_save_then_load_gives_identical_predictions(tiny_full_checkpoint, tmp_path):
     texts = [document.text for document in tiny_documents()]
-    first = Predictor.load(tiny_checkpoint, device="cpu")
-    loaded = load_checkpoint(tiny_checkpoint)
+    first = Predictor.load(tiny_full_checkpoint, device="cpu")
+    loaded = load_checkpoint(tiny_full_checkpoint)
     version = save_checkpoint(tmp_path / "copy", loaded.model, loaded.tokenizer, loaded.labels,
                               loaded.config, loaded.metrics)
     second = Predictor.load(tmp_path / "copy", device="cpu")
@@ -50,10 +53,12 @@ def test_missing_directory_and_missing_files_give_E140(tmp_path, tiny_checkpoint
     assert error.value.code == "E140"
 
 
-def test_corrupt_weights_give_E143(tmp_path, tiny_checkpoint):
+@pytest.mark.parametrize("weights", ["model.safetensors", "delta.safetensors"])
+def test_corrupt_weights_give_E143(tmp_path, tiny_checkpoint, tiny_full_checkpoint, weights):
     broken = tmp_path / "broken"
-    shutil.copytree(tiny_checkpoint, broken)
-    (broken / "model.safetensors").write_bytes(b"not a safetensors file")
+    shutil.copytree(tiny_full_checkpoint if weights == "model.safetensors" else tiny_checkpoint,
+                    broken)
+    (broken / weights).write_bytes(b"not a safetensors file")
     with pytest.raises(TrainerError) as error:
         load_checkpoint(broken)
     assert error.value.code == "E143"

@@ -114,7 +114,7 @@ def test_corrupt_checkpoint_is_a_clear_error(corpus, tmp_path):
     result = trainer("predict", "--model", tmp_path / "model", corpus / "docs", "-o",
                      tmp_path / "out")
     assert result.returncode == 2
-    assert "[E140] not a complete checkpoint: missing model.safetensors" in result.stderr
+    assert "[E140] not a complete checkpoint: missing config.json" in result.stderr
     assert "Traceback" not in result.stderr
 
 
