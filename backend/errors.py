@@ -25,6 +25,9 @@ BAD_STRING = "B009"
 """A JSON string holds a lone surrogate (``"\\ud800"``): valid JSON, but no Unicode text."""
 BUSY = "B010"
 """Every inference slot is taken; the answer carries ``Retry-After``."""
+UNLOADABLE_MODEL = "B011"
+"""The project's current version cannot be loaded (damaged file, other base encoder) and no
+earlier version of it is in memory to keep serving."""
 
 SHOWN_CHARS = 80
 """A bad value from a client is quoted in an answer or a log line only up to this many characters."""

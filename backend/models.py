@@ -4,6 +4,8 @@ Every request asks the registry for the project's current version (one small fil
 version is already loaded, its predictor is returned; otherwise it is loaded under a lock, while
 requests that already hold the old ``ServedModel`` keep predicting with it. A request takes one
 ``ServedModel`` reference and uses it for its whole answer, so a response never mixes versions.
+A version that cannot be loaded (a damaged file, a delta made for another base) is logged with its
+coded error, and the project keeps the version it was served before; with none, B011.
 """
 
 from __future__ import annotations
@@ -15,7 +17,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from backend.errors import UNLOADABLE_MODEL, BackendError
 from trainer.config import DecisionBiases
+from trainer.errors import TrainerError
 from trainer.registry import ModelRegistry, ModelVersion
 
 log = logging.getLogger(__name__)
@@ -55,6 +59,8 @@ class ModelCache:
         """One lock per version being loaded, so concurrent first requests load it once."""
         self.load_count = 0
         """Predictors loaded since start (a model reloaded per request would show here)."""
+        self._last_served: dict[str, ServedModel] = {}
+        """Per project, the model answered last: kept serving while a newer version fails to load."""
 
     def current_version(self, project: str) -> ModelVersion | None:
         """The version the project would be served now, without loading anything."""
@@ -67,8 +73,26 @@ class ModelCache:
             return None
         key = (version.path.resolve(), version.name)
         served = self._lookup(key)
-        if served is not None:
-            return served
+        if served is None:
+            try:
+                served = self._load(key, version)
+            except TrainerError as error:
+                served = self._last_served.get(project)
+                log.error("project %s: version %s cannot be loaded, %s: %s", project, version.name,
+                          f"still serving {served.version.name}" if served else "nothing to serve",
+                          error)
+                if served is None:
+                    where = Path(error.path).name if error.path else version.name
+                    raise BackendError(503, UNLOADABLE_MODEL,
+                                       f"project {project}: model version {version.name} cannot "
+                                       f"be loaded ({error.code} in {where}): {error.message}",
+                                       error.hint) from None
+                return served
+        with self._lock:
+            self._last_served[project] = served
+        return served
+
+    def _load(self, key: tuple[Path, str], version: ModelVersion) -> ServedModel:
         with self._lock:
             loading = self._loading.setdefault(key, threading.Lock())
         with loading:

@@ -48,7 +48,7 @@ from trainer.ls_export import (
 from trainer.ls_predictions import upload_predictions
 from trainer.predict import Predictor, resolve_device
 from trainer.promotion import evaluate, headline, promotion_decision, split_holdout
-from trainer.registry import ModelRegistry, ModelVersion, project_key
+from trainer.registry import DEFAULT_KEEP_VERSIONS, ModelRegistry, ModelVersion, project_key
 from trainer.retrain_errors import RetrainError
 from trainer.train import TrainResult, train
 
@@ -93,10 +93,15 @@ class RetrainSettings:
     biases: DecisionBiases = DecisionBiases()
     """OUTSIDE_BIAS, NO_RELATION_BIAS: decoding of held-out and uploaded predictions, as the
     backend serves them."""
+    keep_versions: int = DEFAULT_KEEP_VERSIONS
+    """KEEP_VERSIONS: published versions a project keeps; older ones are removed (never the
+    current one)."""
 
     def __post_init__(self) -> None:
         if not 0 < self.holdout_share < 1:
             raise RetrainError("R301", f"RETRAIN_HOLDOUT_SHARE must be in (0, 1); found {self.holdout_share}")
+        if self.keep_versions < 1:
+            raise RetrainError("R301", f"KEEP_VERSIONS must be at least 1; found {self.keep_versions}")
         if self.min_tasks < 2:
             raise RetrainError("R301", f"RETRAIN_MIN_TASKS must be at least 2; found {self.min_tasks}")
         if self.max_steps is not None and self.max_steps < 0:
@@ -121,6 +126,7 @@ class RetrainSettings:
                 training_config=Path(env["RETRAIN_CONFIG"]) if "RETRAIN_CONFIG" in env else None,
                 min_tasks=int(env.get("RETRAIN_MIN_TASKS", 2)),
                 max_steps=int(env["RETRAIN_MAX_STEPS"]) if "RETRAIN_MAX_STEPS" in env else None,
+                keep_versions=int(env.get("KEEP_VERSIONS", DEFAULT_KEEP_VERSIONS)),
                 biases=biases,
             )
         except ValueError as error:
@@ -142,7 +148,8 @@ def retrain_project(
     settings = RetrainSettings.from_env()
     project = project_key(project)
     progress = JobProgress(project)
-    registry = ModelRegistry(settings.model_dir, default_model=settings.default_model)
+    registry = ModelRegistry(settings.model_dir, default_model=settings.default_model,
+                             keep_versions=settings.keep_versions)
 
     progress.stage("fetch")
     url, token = settings.label_studio.resolve(project, (label_studio_url, api_key),

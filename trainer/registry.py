@@ -31,6 +31,9 @@ DEFAULT_PROJECT = "default"
 
 _PROJECT_KEY = re.compile(r"[A-Za-z0-9_-]{1,64}")
 _VERSION_NAME = re.compile(r"[A-Za-z0-9_.-]{1,128}")
+_SEQUENCE = re.compile(r"p[^-]+-v(\d+)-")
+DEFAULT_KEEP_VERSIONS = 10
+"""Published versions a project keeps (``KEEP_VERSIONS``); the current one is never removed."""
 
 
 class RegistryError(Exception):
@@ -115,8 +118,10 @@ def _read_json(path: Path) -> dict:
 class ModelRegistry:
     """Versions per Label Studio project, plus the ``DEFAULT_MODEL`` for projects without one."""
 
-    def __init__(self, root: Path, default_model: Path | None = None):
+    def __init__(self, root: Path, default_model: Path | None = None,
+                 keep_versions: int = DEFAULT_KEEP_VERSIONS):
         self.root = Path(root)
+        self.keep_versions = keep_versions
         self.default_model = Path(default_model) if default_model is not None else None
         if self.default_model is not None and not self.default_model.is_dir():
             raise RegistryError(
@@ -204,7 +209,9 @@ class ModelRegistry:
         versions_dir.mkdir(parents=True, exist_ok=True)
         with self._project_lock(project):
             created = _utc_now()
-            sequence = len([e for e in versions_dir.iterdir() if not e.name.startswith(".")]) + 1
+            # the highest number plus one, not a count: older versions are removed (KEEP_VERSIONS)
+            sequence = max((int(match.group(1)) for entry in versions_dir.iterdir()
+                            if (match := _SEQUENCE.match(entry.name))), default=0) + 1
             name = f"p{project}-v{sequence:04d}-{created:%Y%m%dT%H%M%S}"
             staging = Path(tempfile.mkdtemp(dir=versions_dir, prefix=f".{name}."))
             try:
@@ -224,7 +231,21 @@ class ModelRegistry:
                 raise
             if promote:
                 self._point_current(project, name)
+            self._remove_old_versions(project, versions_dir)
         return self._load_version(project, name, promoted=promote)
+
+    def _remove_old_versions(self, project: str, versions_dir: Path) -> None:
+        """Keep the newest ``keep_versions`` and the current one; each other version is first
+        renamed out of sight (atomic), then deleted, so no reader sees half a version."""
+        names = sorted((entry.name for entry in versions_dir.iterdir()
+                        if entry.is_dir() and _SEQUENCE.match(entry.name)),
+                       key=lambda name: int(_SEQUENCE.match(name).group(1)))
+        current = self._current_name(project)
+        for name in names[:-self.keep_versions]:
+            if name != current:
+                retired = versions_dir / f".removed.{name}"
+                os.replace(versions_dir / name, retired)
+                shutil.rmtree(retired)
 
     def promote(self, project: str, name: str) -> ModelVersion:
         """Make an already published version the one served (also to roll back)."""

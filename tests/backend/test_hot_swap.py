@@ -3,6 +3,7 @@ and the new one is served afterwards without a restart; a model is loaded once, 
 
 from __future__ import annotations
 
+import shutil
 import threading
 
 from trainer.registry import ModelRegistry
@@ -60,3 +61,28 @@ def test_publication_during_requests_never_mixes_versions(tmp_path, eager_checkp
     assert other["model_version"].startswith("default-")
     client.post("/predict", json=dict(body, project="5.1795623812"))
     assert cache.load_count == 3
+
+
+def test_a_damaged_new_version_leaves_the_old_one_serving(tmp_path, eager_checkpoint, label_config):
+    client = make_client(tmp_path, None)
+    registry = ModelRegistry(tmp_path / "models")
+    body = {"tasks": tasks_of(TEXTS[0]), "label_config": label_config, "project": PROJECT}
+    damaged = tmp_path / "damaged"
+    shutil.copytree(eager_checkpoint, damaged)
+    weights = damaged / "delta.safetensors"
+    weights.write_bytes(weights.read_bytes()[:100])
+
+    registry.publish("4", damaged, {}, [1], promote=True, reason="damaged first")
+    refused = client.post("/predict", json=body)
+    assert refused.status_code == 503
+    error = refused.get_json()["error"]
+    assert error["code"] == "B011" and error["hint"]
+    assert "cannot be loaded (E143 in delta.safetensors)" in error["message"]
+
+    good = registry.publish("4", eager_checkpoint, {}, [1], promote=True, reason="good")
+    assert client.post("/predict", json=body).get_json()["model_version"] == good.name
+    registry.publish("4", damaged, {}, [1, 2], promote=True, reason="damaged again")
+    kept = client.post("/predict", json=body)
+    assert kept.status_code == 200
+    assert kept.get_json()["model_version"] == good.name
+    check_prediction(kept.get_json()["results"][0], TEXTS[0], label_config, good.name)

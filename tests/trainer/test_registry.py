@@ -134,3 +134,21 @@ def test_label_studio_connection_is_private_and_round_trips(tmp_path):
     assert registry.label_studio_connection(2) == {"hostname": "http://ls:8080", "access_token": "secret-token"}
     path = tmp_path / "models" / "2" / "label_studio.json"
     assert path.stat().st_mode & 0o777 == 0o600
+
+
+def test_a_project_keeps_its_newest_versions_and_always_the_current_one(tmp_path):
+    registry = ModelRegistry(tmp_path / "models", keep_versions=3)
+    source = write_checkpoint(tmp_path / "run", "one")
+    first = registry.publish("3", source, {}, [1], promote=True, reason="kept: current")
+    later = [registry.publish("3", source, {}, [1], promote=False, reason="candidate")
+             for _ in range(5)]
+    names = [version.name for version in registry.versions("3")]
+    assert names == [first.name] + [version.name for version in later[-3:]]
+    assert registry.current("3").name == first.name
+    assert not [entry for entry in (tmp_path / "models" / "3" / "versions").iterdir()
+                if entry.name.startswith(".")]
+    # numbering continues after removals instead of reusing a removed version's number
+    newest = registry.publish("3", source, {}, [1], promote=True, reason="new current")
+    assert newest.name.startswith("p3-v0007-")
+    assert [version.name for version in registry.versions("3")] == \
+           [version.name for version in later[-2:]] + [newest.name]
