@@ -105,6 +105,9 @@ class TrainingConfig:
         1.0, "class weight of the relation label '0' (below 1 counters its majority)")
     epochs: int = _option(3, "maximum number of passes over the training examples")
     max_steps: int = _option(0, "stop after this many optimiser steps (0: no limit)")
+    stop_after_epochs: int = _option(
+        0, "end the run after this many epochs, the learning-rate schedule still planned for "
+           "all epochs (0: run every epoch)")
     batch_size: int = _option(32, "examples per optimiser step")
     max_length: int = _option(128, "sub-tokens per window, special and marker tokens included")
     stride: int = _option(32, "sub-tokens shared by consecutive windows of a long sentence")
@@ -152,6 +155,7 @@ class TrainingConfig:
              "not both zero"),
             (self.epochs >= 1, "epochs", "at least 1"),
             (self.max_steps >= 0, "max_steps", "zero or more"),
+            (self.stop_after_epochs >= 0, "stop_after_epochs", "zero or more"),
             (self.batch_size >= 1, "batch_size", "at least 1"),
             (self.max_length >= 16, "max_length", "at least 16"),
             (0 <= self.stride <= self.max_length // 2, "stride", "in [0, max_length / 2]"),

@@ -131,6 +131,9 @@ def write_report(results: dict, out_dir: Path) -> dict[str, Path]:
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("gold", type=Path, metavar="GOLD", help="brat gold collection (directory or .zip)")
     parser.add_argument("--model", required=True, type=Path, help="checkpoint directory")
+    parser.add_argument("--splits", type=Path, help="JSON file of named document lists: evaluate "
+                                                    "only --split's documents of GOLD")
+    parser.add_argument("--split", default="dev", help="the split to evaluate with --splits")
     parser.add_argument("-o", "--out", required=True, type=Path, help="directory for the report files")
     parser.add_argument("--device", default="auto", help="'auto', 'cpu' or 'cuda' (default: auto)")
     parser.add_argument("--batch-size", type=int, default=64, help="sentences per forward pass")
@@ -141,7 +144,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run_command(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
-    gold = read_gold(args.gold)
+    if args.splits:
+        from trainer.train import load_splits
+
+        gold = {document.name: document
+                for document in load_splits(args.gold, args.splits, args.split, "")[0]}
+    else:
+        gold = read_gold(args.gold)
     predictor = Predictor.load(args.model, device=args.device, batch_size=args.batch_size,
                                precision=args.precision, biases=biases_from(args))
     steps = {"predict_from_text": "predict from text", "predict_relations_given_entities":
@@ -154,7 +163,8 @@ def run_command(args: argparse.Namespace) -> int:
     results = evaluate(predictor, gold, progress)
     for bar in bars.values():
         bar.close()
-    results["meta"] = {"model": str(args.model), "version": predictor.version, "gold": str(args.gold),
+    gold_source = f"{args.gold} ({args.split} split of {args.splits})" if args.splits else str(args.gold)
+    results["meta"] = {"model": str(args.model), "version": predictor.version, "gold": gold_source,
                        "documents": len(gold), "device": str(predictor.device),
                        "precision": predictor.precision, "outside_bias": predictor.engine.settings.biases.outside,
                        "no_relation_bias": predictor.engine.settings.biases.no_relation}

@@ -193,7 +193,7 @@ def train(config: TrainingConfig, train_docs: Sequence[Document], dev_docs: Sequ
         state.record_epoch(epoch, time.monotonic() - epoch_started, float(np.mean(losses)))
         if not (config.eval_every_steps and step % config.eval_every_steps == 0):
             state.checkpoint(epoch, step, float(np.mean(losses)))
-        if step >= total_steps or state.stop:
+        if step >= total_steps or state.stop or epoch == config.stop_after_epochs:
             break
     bar.close()
     return TrainResult(Path(output_dir), state.best_metrics, str(device))

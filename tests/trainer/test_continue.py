@@ -33,3 +33,11 @@ def test_a_type_the_checkpoint_does_not_know_is_refused(tiny_checkpoint, tiny_en
         train(config, documents, [], tiny_checkpoint, tmp_path / "next")
     assert error.value.code == "E131"
     assert not (tmp_path / "next").exists()
+
+
+def test_stop_after_epochs_ends_early_on_the_full_schedule(tiny_encoder_dir, tmp_path):
+    from tests.fixtures.checkpoint import train_tiny
+
+    checkpoint = train_tiny(tiny_encoder_dir, tmp_path / "two-of-eight", stop_after_epochs=2)
+    metrics = json.loads((checkpoint / "metrics.json").read_text())
+    assert (metrics["epoch"], metrics["step"], metrics["total_steps"]) == (2, 8, 32)
