@@ -10,7 +10,7 @@ import random
 import time
 from collections.abc import Callable, Sequence
 from contextlib import nullcontext
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -134,6 +134,8 @@ def train(config: TrainingConfig, train_docs: Sequence[Document], dev_docs: Sequ
         torch.set_num_threads(config.threads)
     device = resolve_device(config.device)
     model, tokenizer, labels, base = _initial_model(config, train_docs, init_from, device)
+    if base is not None and config.encoder != base.identity.name:
+        config = replace(config, encoder=base.identity.name)  # continued: the model's own base
     if config.freeze_word_embeddings:
         model.freeze_word_embeddings()
     if config.freeze_layers:

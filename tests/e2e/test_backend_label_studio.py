@@ -1,7 +1,8 @@
 """The ML backend against a real Label Studio 1.23: pre-annotations, webhooks and the retraining loop.
 
-Real processes throughout: Label Studio (session fixture), `python -m backend` (gunicorn) serving
-a tiny checkpoint as DEFAULT_MODEL, and `python -m backend.run worker` (RQ) on the local Redis.
+Real processes throughout: Label Studio (session fixture), `python -m backend` serving the shipped
+model (DEFAULT_MODEL unset), and `python -m backend.run worker` (RQ) on the local Redis, which
+fine-tunes the shipped model and publishes a compact version.
 Label Studio reaches the backend through a recording proxy, which tells which webhooks arrived and
 how fast the backend answered them. Every step is what a button of the UI calls.
 """
@@ -77,43 +78,28 @@ def redis_db() -> Iterator[str]:
 
 
 @pytest.fixture(scope="module")
-def relation_checkpoint(tiny_encoder_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """tests/fixtures/checkpoint.py's recipe trained longer (~20 s): its 8-step model predicts no
-    relation at all, which would leave every relation check of this module vacuous. This one
-    predicts relations on the tiny documents' texts."""
-    from trainer.config import TrainingConfig
-    from trainer.train import train
-
-    config = TrainingConfig(encoder=str(tiny_encoder_dir), epochs=40, batch_size=8, learning_rate=3e-3,
-                            warmup_ratio=0.0, max_length=64, relation_max_length=48, stride=16, device="cpu",
-                            seed=1, patience=0)
-    output = tmp_path_factory.mktemp("relation-checkpoint") / "checkpoint"
-    return train(config, tiny_documents(), [], None, output).checkpoint_dir
-
-
-@pytest.fixture(scope="module")
-def backend_env(tmp_path_factory: pytest.TempPathFactory, relation_checkpoint: Path, tiny_encoder_dir: Path,
-                redis_db: str, label_studio: LabelStudio) -> dict[str, str]:
+def backend_env(tmp_path_factory: pytest.TempPathFactory, redis_db: str,
+                label_studio: LabelStudio) -> dict[str, str]:
     """The environment both backend and worker get, as `make run` would give them."""
     root = tmp_path_factory.mktemp("backend")
     retrain_config = root / "retrain.json"
     retrain_config.write_text(json.dumps({
-        "encoder": str(tiny_encoder_dir), "epochs": 2, "batch_size": 4, "max_length": 64, "stride": 16,
+        "epochs": 2, "batch_size": 4, "max_length": 64, "stride": 16,
         "relation_max_length": 64, "device": "cpu", "threads": 1, "patience": 0,
     }))
-    env = {key: value for key, value in os.environ.items() if not key.startswith(("RETRAIN_", "BASIC_AUTH_"))}
+    env = {key: value for key, value in os.environ.items()
+           if not key.startswith(("RETRAIN_", "BASIC_AUTH_")) and key != "DEFAULT_MODEL"}
     return {
         **env,
         "PYTHONPATH": str(REPO_ROOT),
         "HOST": "127.0.0.1",
         "PORT": str(free_port()),
         "MODEL_DIR": str(root / "models"),
-        "DEFAULT_MODEL": str(relation_checkpoint),
         "REDIS_URL": redis_db,
         "LABEL_STUDIO_URL": label_studio.url,
         "LABEL_STUDIO_API_KEY": "",  # the token comes from Label Studio's /setup call
         "RETRAIN_CONFIG": str(retrain_config),
-        # The tiny model's held-out F1 is noise; promotion rules have their own tests.
+        # Two epochs on a few tasks decide nothing; promotion rules have their own tests.
         "RETRAIN_FORCE_PROMOTE": "1",
     }
 
@@ -272,7 +258,8 @@ def test_annotation_created_webhook_is_answered_within_a_second(
 
 
 def test_start_training_publishes_a_new_version_whose_predictions_label_studio_stores(
-    label_studio: LabelStudio, project: Project, proxy: RecordingProxy, backend: Backend
+    label_studio: LabelStudio, project: Project, proxy: RecordingProxy, backend: Backend,
+    backend_env: dict[str, str],
 ) -> None:
     old_version = label_studio.ml_backend(project.backend_id)["model_version"]
     tiny_texts = {doc.text for doc in tiny_documents()}
@@ -299,4 +286,9 @@ def test_start_training_publishes_a_new_version_whose_predictions_label_studio_s
     version = wait_for(new_version, NEW_VERSION_WITHIN_S, f"a model_version other than {old_version}", job_state)
 
     assert requests.get(job_url, timeout=5).json()["result"]["version"] == version
+    # the fine-tuned shipped model is published as a compact delta over the same base
+    published = Path(backend_env["MODEL_DIR"]) / str(project.id) / "versions" / version
+    assert json.loads((published / "config.json").read_text())["format"] == "delta"
+    assert (published / "delta.safetensors").stat().st_size < 25_000_000
+    assert not (published / "model.safetensors").exists()
     retrieve_and_check(label_studio, project, version)
