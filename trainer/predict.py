@@ -13,7 +13,7 @@ import torch
 from converters.document import Document
 from trainer.checkpoint import Loaded, load_checkpoint
 from trainer.config import (DEFAULT_NO_RELATION_BIAS, DEFAULT_OUTSIDE_BIAS, INFERENCE_PRECISIONS,
-                            DecisionBiases)
+                            SHIPPED_MODEL, DecisionBiases)
 from trainer.errors import TrainerError
 from trainer.examples import align
 from trainer.inference import Engine, InferenceSettings, SentenceState, to_document
@@ -136,7 +136,8 @@ def biases_from(args: argparse.Namespace) -> DecisionBiases:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--model", required=True, type=Path, help="checkpoint directory")
+    parser.add_argument("--model", type=Path, default=SHIPPED_MODEL,
+                        help="checkpoint directory (default: the shipped model, %(default)s)")
     parser.add_argument("src", type=Path, help="brat collection to pre-annotate (directory or .zip)")
     parser.add_argument("-o", "--output", required=True, type=Path,
                         help="directory to write the annotated collection into")

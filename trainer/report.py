@@ -18,6 +18,7 @@ from pathlib import Path
 
 from converters.document import Document
 from converters.files import atomic_write_text
+from trainer.config import SHIPPED_MODEL
 from trainer.errors import TrainerError
 from trainer.predict import Predictor, add_bias_arguments, add_precision_argument, biases_from
 from trainer.scoring import format_scores, read_gold
@@ -130,7 +131,8 @@ def write_report(results: dict, out_dir: Path) -> dict[str, Path]:
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("gold", type=Path, metavar="GOLD", help="brat gold collection (directory or .zip)")
-    parser.add_argument("--model", required=True, type=Path, help="checkpoint directory")
+    parser.add_argument("--model", type=Path, default=SHIPPED_MODEL,
+                        help="checkpoint directory (default: the shipped model, %(default)s)")
     parser.add_argument("--splits", type=Path, help="JSON file of named document lists: evaluate "
                                                     "only --split's documents of GOLD")
     parser.add_argument("--split", default="dev", help="the split to evaluate with --splits")

@@ -124,3 +124,17 @@ def test_an_unusable_bias_flag_is_a_clear_error(corpus, tiny_checkpoint, tmp_pat
     assert result.returncode == 2
     assert "[E154] outside bias: expected a number from -100 to 100, found nan" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.slow
+def test_predict_without_model_pre_annotates_with_the_shipped_model(tmp_path):
+    collection = tmp_path / "brat"
+    collection.mkdir()
+    (collection / "report.txt").write_text(
+        "Доля сельского населения Алтайского края увеличилась в 2019 году. Основная задача "
+        "администрации - модернизация инфраструктуры жилищно-коммунального хозяйства.\n",
+        encoding="utf-8")
+    result = trainer("predict", collection, "-o", tmp_path / "out")
+    assert result.returncode == 0, result.stderr
+    lines = (tmp_path / "out" / "report.ann").read_text(encoding="utf-8").splitlines()
+    assert any(line.startswith("T") for line in lines) and any(line.startswith("R") for line in lines)
