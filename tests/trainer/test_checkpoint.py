@@ -41,6 +41,19 @@ def test_save_then_load_gives_identical_predictions(tiny_full_checkpoint, tmp_pa
     assert first.entity_types == ["ACT", "BIN", "CMP", "ECO", "INST", "MET"]
 
 
+def test_a_delta_checkpoint_saved_in_full_predicts_the_same_relations(relational_checkpoint,
+                                                                       tmp_path):
+    texts = [document.text for document in tiny_documents()]
+    delta = Predictor.load(relational_checkpoint, device="cpu")
+    loaded = load_checkpoint(relational_checkpoint)
+    save_checkpoint(tmp_path / "full", loaded.model, loaded.tokenizer, loaded.labels,
+                    loaded.config, loaded.metrics)
+    full = Predictor.load(tmp_path / "full", device="cpu")
+    expected = as_tuples(delta.predict(texts))
+    assert sum(len(relations) for _, relations in expected) >= 3, "relations are compared"
+    assert as_tuples(full.predict(texts)) == expected
+
+
 def test_missing_directory_and_missing_files_give_E140(tmp_path, tiny_checkpoint):
     with pytest.raises(TrainerError) as error:
         load_checkpoint(tmp_path / "nowhere")

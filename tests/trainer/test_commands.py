@@ -51,14 +51,19 @@ def test_unknown_split_is_a_clear_error(corpus, tiny_encoder_dir, tmp_path):
     assert "Traceback" not in result.stderr
 
 
-def test_predict_writes_t_and_r_lines(corpus, tiny_checkpoint, tmp_path):
-    result = trainer("predict", "--model", tiny_checkpoint, corpus / "docs", "-o", tmp_path / "out")
+def test_predict_writes_t_and_r_lines(corpus, relational_checkpoint, tmp_path):
+    result = trainer("predict", "--model", relational_checkpoint, corpus / "docs", "-o",
+                     tmp_path / "out")
     assert result.returncode == 0, result.stderr
     predicted = read_collection(tmp_path / "out").documents
     assert [d.name for d in predicted] == ["doc1", "doc2", "doc3"]
     assert [d.text for d in predicted] == [d.text for d in tiny_documents()]
-    ann = (tmp_path / "out" / "doc1.ann").read_text()
-    assert all(line[0] in "TR" for line in ann.splitlines())
+    lines = [line for name in ("doc1", "doc2", "doc3")
+             for line in (tmp_path / "out" / f"{name}.ann").read_text().splitlines()]
+    assert {line[0] for line in lines} == {"T", "R"}, "both kinds of line are written"
+    for document in predicted:
+        ids = {entity.id for entity in document.entities}
+        assert all(r.arg1 in ids and r.arg2 in ids for r in document.relations)
 
 
 def test_predict_declares_the_models_types_for_brat_or_copies_the_collections_own(
