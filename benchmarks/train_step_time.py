@@ -29,6 +29,26 @@ VARIANTS = {
 }
 
 
+def step_seconds(config: TrainingConfig, documents: list) -> tuple[list[float], int]:
+    """Seconds of each step of ``train()`` (the first one included: it allocates) and the size of
+    the delta it wrote."""
+    steps: list[float] = []
+    last = [time.perf_counter()]
+
+    def progress(event: str, info: dict) -> None:
+        if event == "train":
+            now = time.perf_counter()
+            steps.append(now - last[0])
+            last[0] = now
+
+    with tempfile.TemporaryDirectory() as scratch:
+        output = Path(scratch) / "checkpoint"
+        last[0] = time.perf_counter()
+        train(config, documents, [], output_dir=output, progress=progress)
+        delta = output / "delta.safetensors"
+        return steps, delta.stat().st_size if delta.is_file() else 0
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--config", type=Path, default=REPO_ROOT / "configs" / "default-model.json")
@@ -40,22 +60,9 @@ def main() -> None:
     documents, _ = load_splits(CORPUS / "train", CORPUS / "splits.json", "train", "")
     base_options = TrainingConfig.from_json(args.config).to_dict()
     for name in args.variants:
-        steps: list[float] = []
-        last = [time.perf_counter()]
-
-        def progress(event: str, info: dict) -> None:
-            if event == "train":
-                now = time.perf_counter()
-                steps.append(now - last[0])
-                last[0] = now
-
         config = TrainingConfig.from_dict({**base_options, **VARIANTS[name], "max_steps": args.steps,
                                            "device": "cpu", "patience": 0})
-        with tempfile.TemporaryDirectory() as scratch:
-            output = Path(scratch) / "checkpoint"
-            last[0] = time.perf_counter()
-            train(config, documents[:args.documents], [], output_dir=output, progress=progress)
-            size = (output / "delta.safetensors").stat().st_size
+        steps, size = step_seconds(config, documents[:args.documents])
         timed = steps[1:]
         print(json.dumps({"variant": name, "seconds_per_step": round(sum(timed) / len(timed), 3),
                           "steps_timed": len(timed), "batch_size": config.batch_size,

@@ -53,14 +53,12 @@ class JointModel(nn.Module):
             module.requires_grad_(False)
 
     def embed(self, input_ids: torch.Tensor) -> torch.Tensor:
+        # Without a branch on whether the batch holds markers: testing it would make the host
+        # wait for the device at every step.
         is_marker = input_ids >= self.marker_start_id
-        word_ids = input_ids.masked_fill(is_marker, 0)
-        embeddings = self.encoder.get_input_embeddings()(word_ids)
-        if is_marker.any():
-            marker_ids = (input_ids - self.marker_start_id).clamp(min=0)
-            markers = self.marker_embeddings(marker_ids).to(embeddings.dtype)
-            embeddings = torch.where(is_marker.unsqueeze(-1), markers, embeddings)
-        return embeddings
+        embeddings = self.encoder.get_input_embeddings()(input_ids.masked_fill(is_marker, 0))
+        markers = self.marker_embeddings((input_ids - self.marker_start_id).clamp(min=0, max=1))
+        return torch.where(is_marker.unsqueeze(-1), markers.to(embeddings.dtype), embeddings)
 
     def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor,
                 word_positions: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -78,15 +76,21 @@ def joint_loss(ner_logits: torch.Tensor, relation_logits: torch.Tensor,
                no_relation_weight: float = 1.0) -> torch.Tensor:
     """``w_ner * CE_ner + w_rel * CE_rel``, ignoring padding (-100); a head with no labelled
     word in the batch contributes zero. ``no_relation_weight`` is the class weight of relation
-    label 0 ("no relation"), which covers almost every word."""
+    label 0 ("no relation"), which covers almost every word.
+
+    Each term is the class-weighted mean that ``cross_entropy`` computes, written as a sum over a
+    clamped weight total so that an all-ignored batch needs no host-side check (a device sync)."""
     relation_classes = relation_logits.new_ones(relation_logits.size(-1), dtype=torch.float)
     relation_classes[0] = no_relation_weight
-    total = ner_logits.new_zeros(())
+    total = ner_logits.new_zeros((), dtype=torch.float)
     for logits, labels, weight, classes in (
             (ner_logits, ner_labels, ner_weight, None),
             (relation_logits, relation_labels, relation_weight, relation_classes)):
-        if weight > 0 and (labels != -100).any():
-            loss = nn.functional.cross_entropy(logits.float().flatten(0, 1), labels.flatten(),
-                                               weight=classes, ignore_index=-100)
-            total = total + weight * loss
+        if weight > 0:
+            labels = labels.flatten()
+            summed = nn.functional.cross_entropy(logits.float().flatten(0, 1), labels,
+                                                 weight=classes, ignore_index=-100, reduction="sum")
+            counted = labels != -100
+            weights = counted.float() if classes is None else classes[labels.clamp(min=0)] * counted
+            total = total + weight * summed / weights.sum().clamp(min=1e-12)
     return total

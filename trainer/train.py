@@ -24,7 +24,7 @@ from trainer.config import TrainingConfig
 from trainer.errors import TrainerError
 from trainer.examples import (format_representability, label_maps_for, representability,
                               training_examples)
-from trainer.features import Example, collate
+from trainer.batching import PackedExamples, make_batches
 from trainer.lora import add_lora
 from trainer.model import JointModel, joint_loss
 from trainer.predict import Predictor, resolve_device
@@ -32,8 +32,8 @@ from trainer.tagging import LabelMaps
 from trainer.tracks import evaluate_tracks, selection_score, summary
 
 Progress = Callable[[str, dict], None]
-SORT_POOL_BATCHES = 50
-"""Batches are cut from pools of this many batches sorted by length: little padding, still random."""
+LOSS_EVERY_STEPS = 20
+"""The loss is read from the device (a host sync) at the first step and then every this many."""
 
 
 @dataclass
@@ -63,19 +63,6 @@ def evaluation_precision(device: torch.device, precision: str) -> str:
     autocast, else fp32."""
     on_cuda_bf16 = device.type == "cuda" and torch.cuda.is_bf16_supported()
     return "bf16" if precision == "bf16" or (precision == "auto" and on_cuda_bf16) else "fp32"
-
-
-def make_batches(examples: Sequence[Example], batch_size: int, rng: random.Random
-                 ) -> list[list[int]]:
-    order = list(range(len(examples)))
-    rng.shuffle(order)
-    pool = batch_size * SORT_POOL_BATCHES
-    batches = []
-    for begin in range(0, len(order), pool):
-        chunk = sorted(order[begin:begin + pool], key=lambda i: len(examples[i].input_ids))
-        batches.extend(chunk[i:i + batch_size] for i in range(0, len(chunk), batch_size))
-    rng.shuffle(batches)
-    return batches
 
 
 def optimizer_for(model: JointModel, config: TrainingConfig) -> torch.optim.Optimizer:
@@ -159,14 +146,15 @@ def train(config: TrainingConfig, train_docs: Sequence[Document], dev_docs: Sequ
                                                 total_steps)
     state = _RunState(config, model, tokenizer, labels, base, device, dev_docs, Path(output_dir),
                       progress, {"examples": len(examples), "total_steps": total_steps})
-    step, started = 0, time.monotonic()
+    packed = PackedExamples.build(examples, state.pad_id, device)
+    step, started, loss_value = 0, time.monotonic(), float("nan")
     bar = tqdm(total=total_steps, desc="training", unit="step", dynamic_ncols=True)
     for epoch in range(1, config.epochs + 1):
-        epoch_started, losses = time.monotonic(), []
+        epoch_started = time.monotonic()
+        epoch_loss, window_loss, window_steps, epoch_steps = torch.zeros((), device=device), 0.0, 0, 0
         model.train()
-        for indexes in make_batches(examples, config.batch_size, rng):
-            batch = {k: v.to(device) for k, v in collate([examples[i] for i in indexes],
-                                                         state.pad_id).items()}
+        for indexes in make_batches(packed.lengths, config.batch_size, rng):
+            batch = packed.batch(indexes)
             with autocast_for(device, config.precision):
                 ner, relation = model(batch["input_ids"], batch["attention_mask"],
                                       batch["word_positions"])
@@ -180,21 +168,28 @@ def train(config: TrainingConfig, train_docs: Sequence[Document], dev_docs: Sequ
             scheduler.step()
             optimizer.zero_grad(set_to_none=True)
             step += 1
-            losses.append(loss.item())
+            epoch_steps += 1
+            window_loss = window_loss + loss.detach()
+            window_steps += 1
+            if step == 1 or step % LOSS_EVERY_STEPS == 0:
+                loss_value = float(window_loss) / window_steps
+                epoch_loss += window_loss
+                window_loss, window_steps = 0.0, 0
+                bar.set_postfix(epoch=epoch, loss=f"{loss_value:.4f}")
             elapsed = time.monotonic() - started
-            info = {"epoch": epoch, "step": step, "total": total_steps, "loss": losses[-1],
+            info = {"epoch": epoch, "step": step, "total": total_steps, "loss": loss_value,
                     "eta": elapsed / step * (total_steps - step)}
             bar.update(1)
-            bar.set_postfix(epoch=epoch, loss=f"{np.mean(losses[-50:]):.4f}")
             if progress:
                 progress("train", info)
             if config.eval_every_steps and step % config.eval_every_steps == 0:
-                state.checkpoint(epoch, step, float(np.mean(losses)))
+                state.checkpoint(epoch, step, loss_value)
             if step >= total_steps or state.stop:
                 break
-        state.record_epoch(epoch, time.monotonic() - epoch_started, float(np.mean(losses)))
+        mean_loss = float(epoch_loss + window_loss) / max(epoch_steps, 1)
+        state.record_epoch(epoch, time.monotonic() - epoch_started, mean_loss)
         if not (config.eval_every_steps and step % config.eval_every_steps == 0):
-            state.checkpoint(epoch, step, float(np.mean(losses)))
+            state.checkpoint(epoch, step, mean_loss)
         if step >= total_steps or state.stop or epoch == config.stop_after_epochs:
             break
     bar.close()
