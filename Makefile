@@ -10,10 +10,13 @@ MODEL_RUN ?= runs/default-model
 
 .PHONY: run test install model clean
 
-$(STAMP): requirements.txt requirements-test.txt
+# The pinned versions first, then the project itself, editable: `python -m converters|trainer|backend`
+# and the rurebus-* commands then work from any directory, and find the shipped model in pretrained/.
+$(STAMP): requirements.txt requirements-test.txt pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements.txt -r requirements-test.txt
+	$(PY) -m pip install --quiet --no-deps -e .
 	touch $(STAMP)
 
 install: $(STAMP)

@@ -11,12 +11,9 @@ import sys
 import time
 from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO_ROOT))
+import torch
 
-import torch  # noqa: E402
-
-from trainer.checkpoint import load_checkpoint  # noqa: E402
+from trainer.checkpoint import load_checkpoint
 
 SEQUENCES = 64
 

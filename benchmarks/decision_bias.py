@@ -17,18 +17,14 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO_ROOT))
-
-from benchmarks.dev_split import add_split_arguments  # noqa: E402
-from trainer.inference import (Engine, SentenceState, entities_from, to_document,  # noqa: E402
+from benchmarks.dev_split import add_split_arguments
+from trainer.inference import (Engine, SentenceState, entities_from, to_document,
                                towards_nothing)
-from trainer.predict import Predictor, add_precision_argument  # noqa: E402
-from trainer.scoring import score_documents  # noqa: E402
-from trainer.tokenization import split_sentences  # noqa: E402
-from trainer.train import load_splits  # noqa: E402
+from trainer.predict import Predictor, add_precision_argument
+from trainer.scoring import score_documents
+from trainer.tokenization import split_sentences
+from trainer.train import load_splits
 
 
 def relation_f1s(engine: Engine, per_document: list[list[SentenceState]], gold: dict,

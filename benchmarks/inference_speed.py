@@ -24,17 +24,14 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO_ROOT))
+import torch
 
-import torch  # noqa: E402
-
-from benchmarks.dev_split import add_split_arguments  # noqa: E402
-from converters.brat import read_collection  # noqa: E402
-from converters.document import Document, Span  # noqa: E402
-from trainer.predict import Predictor, native_bf16  # noqa: E402
-from trainer.scoring import score_documents  # noqa: E402
-from trainer.tokenization import split_sentences, training_sentences  # noqa: E402
+from benchmarks.dev_split import add_split_arguments
+from converters.brat import read_collection
+from converters.document import Document, Span
+from trainer.predict import Predictor, native_bf16
+from trainer.scoring import score_documents
+from trainer.tokenization import split_sentences, training_sentences
 
 SCORE_TOLERANCE = 1e-3
 # Environment variables with which oneDNN or MKL compute fp32 products in bf16 or tf32.

@@ -31,12 +31,11 @@ from pathlib import Path
 import requests
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO_ROOT))
 
-from converters.brat import parse_ann  # noqa: E402
-from converters.document import Document  # noqa: E402
-from converters.labelstudio import build_label_config  # noqa: E402
-from trainer.encoder import DEFAULT_ENCODER, cache_root  # noqa: E402
+from converters.brat import parse_ann
+from converters.document import Document
+from converters.labelstudio import build_label_config
+from trainer.encoder import DEFAULT_ENCODER, cache_root
 
 ENTITY_TYPES = ("MET", "ECO", "BIN", "CMP", "QUA", "ACT", "INST", "SOC")
 RELATION_TYPES = ("NNG", "NNT", "NPS", "PNG", "PNT", "PPS", "FNG", "FNT", "FPS", "GOL", "TSK")

@@ -25,11 +25,10 @@ import time
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO_ROOT))
 
-from tests.worker.export_server import ExportServer  # noqa: E402
-from tests.worker.project_export import export_tasks, label_config_for, read_documents  # noqa: E402
-from trainer.encoder import DEFAULT_ENCODER  # noqa: E402
+from scripts.fake_label_studio import ExportServer
+from scripts.project_export import export_tasks, label_config_for, read_documents
+from trainer.encoder import DEFAULT_ENCODER
 
 PROJECT_ID = 1
 TOKEN = "benchmark-token"

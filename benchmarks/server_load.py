@@ -42,12 +42,11 @@ from pathlib import Path
 import requests
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO_ROOT))
 
-from benchmarks.predict_latency import (  # noqa: E402
+from benchmarks.predict_latency import (
     ENTITY_TYPES, RELATION_TYPES, corpus_text, free_port, untrained_checkpoint,
 )
-from converters.labelstudio import build_label_config  # noqa: E402
+from converters.labelstudio import build_label_config
 
 PARTIAL_BODY = b"POST /predict HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n{"
 PROBE_INTERVAL_S = 0.2

@@ -6,8 +6,8 @@ from collections.abc import Iterator
 import pytest
 
 from converters.labelstudio import build_label_config
-from tests.worker.export_server import ExportServer
-from tests.worker.project_export import export_tasks, label_config_for, read_documents
+from scripts.fake_label_studio import ExportServer
+from scripts.project_export import export_tasks, label_config_for, read_documents
 
 TOKEN = "0123456789abcdef0123456789abcdef01234567"
 LABEL_CONFIG = build_label_config(["MET", "ECO", "ACT"], ["NNG"])

@@ -3,7 +3,7 @@ config, export, task listing and prediction upload, and the errors for a wrong t
 
 import pytest
 
-from tests.worker.project_export import export_tasks, label_config_for, read_documents
+from scripts.project_export import export_tasks, label_config_for, read_documents
 from trainer.ls_export import fetch_export, label_studio_client, latest_human_annotations, project_label_config
 from trainer.ls_predictions import upload_predictions
 from trainer.predict import Predictor

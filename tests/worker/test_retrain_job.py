@@ -8,7 +8,7 @@ from rq.job import Job, JobStatus
 from backend.training import QUEUE_NAME, enqueue_training
 from converters.labelstudio import parse_label_config
 from tests.worker.conftest import TOKEN
-from tests.worker.project_export import FIRST_TASK_ID, SHORT_DOCUMENTS
+from scripts.project_export import FIRST_TASK_ID, SHORT_DOCUMENTS
 from trainer.registry import ModelRegistry
 
 
