@@ -74,3 +74,7 @@ def test_a_benchmark_runs_as_a_script_from_another_directory(tmp_path):
     """``python benchmarks/retrain_time.py``: sys.path[0] is benchmarks/, the package is installed."""
     result = _elsewhere(tmp_path, str(REPO_ROOT / "benchmarks" / "retrain_time.py"), "--help")
     assert result.returncode == 0, result.stderr
+
+
+def test_the_readme_stays_within_15_kb():
+    assert (REPO_ROOT / "README.md").stat().st_size <= 15_000
