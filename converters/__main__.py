@@ -1,7 +1,10 @@
 """``python -m converters brat2ls|ls2brat``: move a whole project between brat and Label Studio.
 
 Exit status 0 on success (lenient mode included: skipped lines are printed, then summed up in
-the summary), 1 when the conversion failed; errors print as ``path:line: [Cnnn] message (hint)``.
+the summary, with the documents left out whole counted apart), 1 when the conversion failed;
+errors print as ``path:line: [Cnnn] message (hint)``. What ``ls2brat`` writes always reads back
+with ``brat2ls`` with the same annotations: a task that would not is an error (or, lenient,
+skipped and listed).
 """
 
 from __future__ import annotations
@@ -17,12 +20,13 @@ from tqdm import tqdm
 from converters.annotation_conf import AnnotationConf, format_annotation_conf
 from converters.brat import Collection, read_collection, write_collection
 from converters.document import Document
-from converters.errors import ConversionError
-from converters.files import atomic_write_text
+from converters.errors import BAD_LABEL_CONFIG, ConversionError
+from converters.files import atomic_write_text, decode_utf8
 from converters.labelstudio import (
     build_label_config, document_to_task, load_export, parse_label_config,
 )
 from converters.ls_export import CHOICES
+from converters.names import TYPE_HINT, short, type_problem
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -85,7 +89,7 @@ def _brat_to_label_studio(args: argparse.Namespace) -> str:
     if args.config_out:
         atomic_write_text(args.config_out, config_xml)
     _print_skipped(collection)
-    return _summary("brat2ls", collection, args.output)
+    return _summary("brat2ls", collection, args.output, ("lines", "documents", "annotation lines"))
 
 
 def _label_studio_to_brat(args: argparse.Namespace) -> str:
@@ -94,14 +98,32 @@ def _label_studio_to_brat(args: argparse.Namespace) -> str:
                              progress=_bar("converting"))
     entity_types, relation_types = _types(collection.documents, None)
     if args.config:
-        config = parse_label_config(args.config.read_text(encoding="utf-8"))
-        entity_types = list(dict.fromkeys(config.entity_labels + entity_types))
-        relation_types = list(dict.fromkeys(config.relation_labels + relation_types))
+        config = parse_label_config(decode_utf8(args.config.read_bytes(), args.config), args.config)
+        entity_types = list(dict.fromkeys(
+            _conf_types(config.entity_labels, args.config, collection, args.lenient) + entity_types))
+        relation_types = list(dict.fromkeys(
+            _conf_types(config.relation_labels, args.config, collection, args.lenient) + relation_types))
     write_collection(collection.documents, args.output,
                      format_annotation_conf(entity_types, relation_types), overwrite=args.force,
                      progress=_bar("writing"))
     _print_skipped(collection)
-    return _summary("ls2brat", collection, args.output)
+    return _summary("ls2brat", collection, args.output, ("lines", "tasks", "results"))
+
+
+def _conf_types(labels: list[str], path: Path, collection: Collection, lenient: bool
+                ) -> list[str]:
+    """The config's labels that can be brat types; C020 for another (lenient: left out, listed)."""
+    kept = []
+    for label in labels:
+        if problem := type_problem(label):
+            error = ConversionError(BAD_LABEL_CONFIG, f"label {short(label)} {problem}; "
+                                    "left out of annotation.conf", path, hint=TYPE_HINT)
+            if lenient:
+                collection.skipped.append(error)
+                continue
+            raise error
+        kept.append(label)
+    return kept
 
 
 def _bar(stage: str) -> Callable[[Iterable], Iterable]:
@@ -124,12 +146,19 @@ def _print_skipped(collection: Collection) -> None:
         print(f"skipped: {error}", file=sys.stderr)
 
 
-def _summary(command: str, collection: Collection, output: Path) -> str:
+def _summary(command: str, collection: Collection, output: Path,
+             words: tuple[str, str, str]) -> str:
+    """Counts of what was converted; ``words`` name a skipped line, a document left out whole
+    and what went with it (e.g. results, tasks, results for ls2brat)."""
     documents = collection.documents
     entities = sum(len(doc.entities) for doc in documents)
     relations = sum(len(doc.relations) for doc in documents)
+    whole = [error for error in collection.skipped if error.dropped_annotations is not None]
+    lines = len(collection.skipped) - len(whole)
+    dropped = (f", {len(whole)} skipped {words[1]} "
+               f"({sum(error.dropped_annotations for error in whole)} {words[2]})" if whole else "")
     return (f"{command}: {len(documents)} documents, {entities} entities, {relations} relations, "
-            f"{len(collection.skipped)} skipped lines → {output}")
+            f"{lines} skipped {words[0]}{dropped} → {output}")
 
 
 if __name__ == "__main__":

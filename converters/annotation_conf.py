@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from converters.errors import BAD_ANNOTATION_CONF, ConversionError
+from converters.names import TYPE_HINT, short, type_problem
 
 SECTIONS = ("entities", "relations", "events", "attributes")
 EQUIVALENCE_MARK = "<REL-TYPE>:symmetric-transitive"
@@ -51,6 +52,9 @@ def parse_annotation_conf(content: str, path: str | Path | None = None) -> Annot
         name = line.split()[0].lstrip("!")
         if raw_line.lstrip().startswith("!") or name.startswith("<"):
             continue
+        if section != "attributes" and (problem := type_problem(name)):
+            raise ConversionError(BAD_ANNOTATION_CONF, f"type {short(name)} {problem}", path,
+                                  line_number, TYPE_HINT)
         if section == "entities":
             conf.entity_types.append(name)
         elif section == "relations" and EQUIVALENCE_MARK in line:

@@ -15,7 +15,9 @@ from pathlib import Path, PurePosixPath
 from converters.annotation_conf import AnnotationConf, parse_annotation_conf
 from converters.brat_ann import format_ann, parse_ann
 from converters.document import Document
-from converters.errors import BAD_ARCHIVE, DUPLICATE_DOCUMENT, MISSING_FILE, ConversionError
+from converters.errors import (
+    BAD_ARCHIVE, DUPLICATE_DOCUMENT, MISSING_FILE, NON_UTF8, ConversionError,
+)
 from converters.files import atomic_directory, decode_utf8, safe_relative_name
 
 __all__ = ["Collection", "format_ann", "parse_ann", "read_collection", "write_collection"]
@@ -42,8 +44,9 @@ def read_collection(src: str | Path, strict: bool = True, progress: Progress | N
                     ) -> Collection:
     """Read a directory (recursively) or a .zip. Strict: raise at the first error.
 
-    Lenient: skip each bad line (or a whole document whose file cannot be decoded) and list it
-    in ``Collection.skipped``.
+    Lenient: skip each bad line (an undecodable one included) and list it in
+    ``Collection.skipped``; a document whose .txt cannot be decoded is left out whole, and its
+    error says so and counts the annotation lines that went with it (``dropped_annotations``).
     """
     src = Path(src)
     if not src.exists():
@@ -55,19 +58,42 @@ def read_collection(src: str | Path, strict: bool = True, progress: Progress | N
     documents = []
     pairs = sorted(_pairs(files, src, strict, skipped).items())
     for name, (txt_location, ann_location) in (progress or list)(pairs):
+        ann_bytes = b"" if ann_location is None else files[ann_location]
         try:
             text = decode_utf8(files[txt_location], _shown(src, txt_location))
-            ann = "" if ann_location is None else decode_utf8(
-                files[ann_location], _shown(src, ann_location))
-            document, errors = parse_ann(text, ann, name, _shown(src, ann_location), strict)
         except ConversionError as error:
             if strict:
                 raise
-            skipped.append(error)
+            lines = sum(1 for line in ann_bytes.split(b"\n") if line.strip())
+            skipped.append(ConversionError(
+                error.code, f"{error.message}; document '{name}' skipped with its {lines} "
+                "annotation lines", error.path, error.line, error.hint, dropped_annotations=lines))
             continue
+        ann = _decode_ann(ann_bytes, _shown(src, ann_location), strict, skipped)
+        document, errors = parse_ann(text, ann, name, _shown(src, ann_location), strict)
         documents.append(document)
         skipped.extend(errors)
     return Collection(documents, conf, skipped)
+
+
+def _decode_ann(data: bytes, shown: str, strict: bool, skipped: list[ConversionError]) -> str:
+    """The .ann text; lenient: each line that is not UTF-8 becomes empty and is listed (C001).
+
+    Splitting at ``\\n`` bytes is safe: no UTF-8 sequence contains one.
+    """
+    if strict:
+        return decode_utf8(data, shown)
+    lines = []
+    for number, line in enumerate(data.split(b"\n"), start=1):
+        try:
+            lines.append(line.decode("utf-8"))
+        except UnicodeDecodeError as error:
+            skipped.append(ConversionError(
+                NON_UTF8, f"byte 0x{line[error.start]:02x} at column {error.start + 1} is not "
+                "UTF-8; line skipped", shown, number,
+                "re-encode the file as UTF-8 (e.g. iconv -f cp1251 -t utf-8)"))
+            lines.append("")
+    return "\n".join(lines)
 
 
 def write_collection(

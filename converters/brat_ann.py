@@ -19,8 +19,9 @@ from converters.errors import (
     DUPLICATE_ID, MALFORMED_LINE, OFFSETS_OUTSIDE_TEXT, SPAN_TEXT_MISMATCH, TRUNCATED_LINE,
     UNKNOWN_ID, ConversionError,
 )
+from converters.names import TYPE_HINT, short, type_problem
 
-OFFSETS = re.compile(r"\d+ \d+(?:;\d+ \d+)*")
+OFFSETS = re.compile(r"[0-9]{1,15} [0-9]{1,15}(?:;[0-9]{1,15} [0-9]{1,15})*")
 ID_PATTERN = re.compile(r"[TREAMN#]\S+")
 LINE_BREAKS = ("\n", "\r")
 
@@ -117,6 +118,12 @@ def _reference(word: str, fail: Fail, example: str) -> tuple[str, str]:
     return role, target
 
 
+def _check_type(name: str, fail: Fail) -> None:
+    """C002 for a type that brat, annotation.conf or a Label Studio config cannot hold."""
+    if problem := type_problem(name):
+        raise fail(MALFORMED_LINE, f"type {short(name)} {problem}", TYPE_HINT)
+
+
 def _parse_text_bound(text: str, annotation_id: str, rest: str, fail: Fail) -> Entity:
     example = "T1<TAB>Type 0 5<TAB>text"
     parts = rest.split("\t", 1)
@@ -125,6 +132,7 @@ def _parse_text_bound(text: str, annotation_id: str, rest: str, fail: Fail) -> E
     if not entity_type or not offsets or len(parts) < 2:
         raise fail(TRUNCATED_LINE, f"text-bound line ends early ('{rest[:60]}')",
                    f"write it as '{example}'")
+    _check_type(entity_type, fail)
     if not OFFSETS.fullmatch(offsets):
         raise fail(MALFORMED_LINE, f"offsets '{offsets}' are not 'start end[;start end...]'",
                    f"write it as '{example}'")
@@ -152,6 +160,7 @@ def _parse_relation(text: str, annotation_id: str, rest: str, fail: Fail) -> Rel
     example = "R1<TAB>Type Arg1:T1 Arg2:T2"
     body = _body(rest, fail, example)
     relation_type, first, second = _words(body, 3, 3, fail, example)
+    _check_type(relation_type, fail)
     arg1_role, arg1 = _reference(first, fail, example)
     arg2_role, arg2 = _reference(second, fail, example)
     return Relation(annotation_id, relation_type, arg1, arg2, arg1_role, arg2_role)
@@ -162,6 +171,7 @@ def _parse_event(text: str, annotation_id: str, rest: str, fail: Fail) -> Event:
     body = _body(rest, fail, example)
     words = _words(body, 1, None, fail, example)
     event_type, trigger = _reference(words[0], fail, example)
+    _check_type(event_type, fail)
     arguments = [_reference(word, fail, example) for word in words[1:]]
     return Event(annotation_id, event_type, trigger, arguments)
 

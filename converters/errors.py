@@ -54,6 +54,9 @@ class ConversionError(Exception):
     path: str | Path | None = None
     line: int | None = None
     hint: str | None = None
+    dropped_annotations: int | None = None
+    """``None`` when one line or result was skipped; a count when a whole document (or task)
+    was left out in lenient mode, with that many annotation lines (or results)."""
 
     def __post_init__(self) -> None:
         super().__init__(str(self))

@@ -5,8 +5,13 @@ from __future__ import annotations
 import xml.etree.ElementTree as ElementTree
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
+
+from defusedxml import DefusedXmlException
+from defusedxml.ElementTree import fromstring as defused_fromstring
 
 from converters.errors import BAD_LABEL_CONFIG, ConversionError
+from converters.names import TYPE_HINT, short, type_problem
 
 FRAGMENT_RELATION = "fragment"
 """Relation label that links the fragments of one discontinuous entity, each to the next.
@@ -36,23 +41,32 @@ class LabelConfig:
         return FRAGMENT_RELATION in self.relation_labels
 
 
-def parse_label_config(xml: str) -> LabelConfig:
-    """The first ``<Labels>`` that points at a ``<Text>``, and the ``<Relation>`` values (C020)."""
+def parse_label_config(xml: str, path: str | Path | None = None) -> LabelConfig:
+    """The first ``<Labels>`` that points at a ``<Text>``, and the ``<Relation>`` values (C020).
+
+    Parsed without a DTD: a ``<!DOCTYPE>``, entity declaration or external reference is refused
+    (C020), so no config can expand into gigabytes ("billion laughs") or read local files.
+    """
     try:
-        root = ElementTree.fromstring(xml)
+        root = defused_fromstring(xml, forbid_dtd=True)
     except ElementTree.ParseError as error:
-        raise ConversionError(BAD_LABEL_CONFIG, f"labeling config is not XML: {error}",
+        raise ConversionError(BAD_LABEL_CONFIG, f"labeling config is not XML: {error}", path,
                               hint="check the config in the project's Labeling Interface") from None
+    except DefusedXmlException as error:
+        raise ConversionError(
+            BAD_LABEL_CONFIG, f"labeling config has a DTD or entity declaration "
+            f"({type(error).__name__})", path,
+            hint="Label Studio configs need no <!DOCTYPE> or <!ENTITY>; remove them") from None
     texts = {element.get("name"): element for element in root.iter("Text")}
     if not texts:
-        raise ConversionError(BAD_LABEL_CONFIG, "labeling config has no <Text> tag",
+        raise ConversionError(BAD_LABEL_CONFIG, "labeling config has no <Text> tag", path,
                               hint='add <Text name="text" value="$text"/>')
     labels = next((element for element in root.iter("Labels")
                    if element.get("toName") in texts), None)
     if labels is None:
         raise ConversionError(
             BAD_LABEL_CONFIG, "labeling config has no <Labels> tag whose toName is a <Text> tag "
-            f"(Text names: {', '.join(sorted(str(name) for name in texts))})",
+            f"(Text names: {short(', '.join(sorted(str(name) for name in texts)))})", path,
             hint='add <Labels name="label" toName="text"> with one <Label value="..."/> per type')
     to_name = labels.get("toName", "")
     text_key = (texts[to_name].get("value") or "$text").lstrip("$")
@@ -73,19 +87,24 @@ def build_label_config(
     ``fragments`` adds the ``fragment`` relation label that discontinuous entities need.
     """
     relation_labels = list(dict.fromkeys(relation_types))
+    entity_labels = list(dict.fromkeys(entity_types))
     if FRAGMENT_RELATION in relation_labels:
         raise ConversionError(
             BAD_LABEL_CONFIG, f"relation type '{FRAGMENT_RELATION}' is reserved for the fragments "
             "of discontinuous entities", hint="rename that relation type in the brat collection")
     if fragments:
         relation_labels.append(FRAGMENT_RELATION)
+    for name in [*relation_labels, *entity_labels]:
+        if problem := type_problem(name):
+            raise ConversionError(BAD_LABEL_CONFIG, f"type {short(name)} {problem}",
+                                  hint=TYPE_HINT)
     view = ElementTree.Element("View")
     if relation_labels:
         relations = ElementTree.SubElement(view, "Relations")
         for label in relation_labels:
             ElementTree.SubElement(relations, "Relation", value=label)
     labels = ElementTree.SubElement(view, "Labels", name="label", toName="text")
-    for index, entity_type in enumerate(dict.fromkeys(entity_types)):
+    for index, entity_type in enumerate(entity_labels):
         ElementTree.SubElement(labels, "Label", value=entity_type,
                                background=PALETTE[index % len(PALETTE)])
     ElementTree.SubElement(view, "Text", name="text", value="$text")

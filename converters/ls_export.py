@@ -15,19 +15,24 @@ listed in ``Collection.skipped`` with code C023.
 from __future__ import annotations
 
 import json
+import re
+from dataclasses import replace
 from pathlib import Path
 
 from converters.brat import Collection, Progress
 from converters.brat_ann import format_ann, parse_ann
 from converters.document import Document
-from converters.errors import BAD_EXPORT, NO_ANNOTATION, ConversionError
+from converters.errors import BAD_EXPORT, DUPLICATE_DOCUMENT, NO_ANNOTATION, ConversionError
 from converters.files import decode_utf8
 from converters.ls_read import result_to_document
 from converters.ls_write import BRAT_DATA_KEY, NAME_DATA_KEY, RELATION_IDS_DATA_KEY, relation_key
+from converters.names import OutputPaths, document_name_problem, short, text_problem
 
 CHOICES = ("latest", "ground-truth", "per-annotator")
 PREDICTIONS_FOLDER = "predictions"
 """Per-annotator output folder for tasks that fell back to a prediction."""
+RELATION_ID = re.compile(r"R[0-9A-Za-z_-]{1,40}")
+"""A relation id from ``data["brat_relation_ids"]`` that is written back; others get fresh ids."""
 
 
 def read_export(
@@ -49,19 +54,43 @@ def load_export(
     tasks = source if isinstance(source, list) else _load_tasks(Path(source))
     documents: list[Document] = []
     skipped: list[ConversionError] = []
+    paths = OutputPaths()
     for index, task in enumerate((progress or list)(tasks)):
         try:
             chosen = _chosen(task, index, where, choose, use_predictions, text_key)
-            if not chosen:
-                skipped.append(_no_annotation(task, index, where, choose, use_predictions))
-            for folder, kind, item in chosen:
-                documents.append(_document(task, index, where, folder, kind, item, text_key,
-                                           None if strict else skipped))
         except ConversionError as error:
             if strict:
                 raise
-            skipped.append(error)
+            skipped.append(replace(error, dropped_annotations=0))
+            continue
+        if not chosen:
+            error = _no_annotation(task, index, where, choose, use_predictions)
+            skipped.append(replace(error, dropped_annotations=0))
+        for folder, kind, item in chosen:
+            item_errors: list[ConversionError] | None = None if strict else []
+            try:
+                document = _document(task, index, where, folder, kind, item, text_key,
+                                     item_errors)
+                _claim(paths, document, where, _task_id(task, index))
+            except ConversionError as error:
+                if strict:
+                    raise
+                result = item.get("result")
+                skipped.append(replace(error, dropped_annotations=len(result)
+                                       if isinstance(result, list) else 0))
+                continue
+            documents.append(document)
+            skipped.extend(item_errors or [])
     return Collection(documents, None, skipped)
+
+
+def _claim(paths: OutputPaths, document: Document, where: str, task_id: object) -> None:
+    """C013 when the document's files would clash with an earlier document's."""
+    if clash := paths.claim(document.name):
+        raise ConversionError(
+            DUPLICATE_DOCUMENT, f"task {task_id}: document name {short(document.name)} {clash}",
+            where, hint=f"give the task a unique data.{NAME_DATA_KEY}, or pass --lenient to keep "
+                        "the first one")
 
 
 def _no_annotation(task: dict, index: int, where: str, choose: str, use_predictions: bool
@@ -71,7 +100,7 @@ def _no_annotation(task: dict, index: int, where: str, choose: str, use_predicti
         # Label Studio's quick export lists predictions by id only (docs/label-studio-offsets.md).
         return ConversionError(
             NO_ANNOTATION, f"task {_task_id(task, index)} has no {choose} annotation and its "
-            f"predictions are listed by id only ({listed[:3]}); left out", where,
+            f"predictions are listed by id only ({short(listed[:3])}); left out", where,
             hint="export a snapshot with full predictions: POST /api/projects/<id>/exports/ with "
                  '{"serialization_options": {"predictions": {"only_id": false}}}')
     return ConversionError(
@@ -81,7 +110,9 @@ def _no_annotation(task: dict, index: int, where: str, choose: str, use_predicti
 
 
 def _task_id(task: object, index: int) -> object:
-    return task.get("id", f"#{index}") if isinstance(task, dict) else f"#{index}"
+    """The task's id for messages (a long or odd one as a short prefix), else ``#<index>``."""
+    task_id = task.get("id", f"#{index}") if isinstance(task, dict) else f"#{index}"
+    return task_id if type(task_id) is int else short(task_id).strip("'")
 
 
 def _chosen(task: object, index: int, where: str, choose: str, use_predictions: bool,
@@ -92,6 +123,16 @@ def _chosen(task: object, index: int, where: str, choose: str, use_predictions: 
         raise ConversionError(
             BAD_EXPORT, f"task {_task_id(task, index)} has no data.{text_key} text", where,
             hint="export the project as JSON; pass --text-key if the <Text> tag uses another key")
+    if problem := text_problem(data[text_key]):
+        raise ConversionError(
+            BAD_EXPORT, f"task {_task_id(task, index)}: data.{text_key} {problem}", where,
+            hint="a lone surrogate cannot be written as UTF-8; fix the text in the task")
+    for key in ("annotations", "predictions"):
+        if not isinstance(task.get(key) or [], list):
+            raise ConversionError(
+                BAD_EXPORT, f"task {_task_id(task, index)}: {key} is a JSON "
+                f"{type(task[key]).__name__}, not a list", where,
+                hint="export the project as JSON from Label Studio")
     annotations = [annotation for annotation in task.get("annotations") or []
                    if isinstance(annotation, dict) and not annotation.get("was_cancelled")]
     chosen: list[tuple[str, str, dict]] = []
@@ -114,45 +155,90 @@ def _chosen(task: object, index: int, where: str, choose: str, use_predictions: 
 
 
 def _latest(items: list[dict]) -> dict:
-    return max(items, key=lambda item: (str(item.get("updated_at") or item.get("created_at") or ""),
-                                        item.get("id") if isinstance(item.get("id"), int) else 0))
+    def stamp(item: dict) -> str:
+        value = item.get("updated_at") or item.get("created_at")
+        return value if isinstance(value, str) else ""
+
+    return max(items, key=lambda item: (stamp(item), item.get("id") if type(item.get("id")) is int
+                                        else 0))
 
 
 def _annotator(annotation: dict) -> str:
     """A folder name for the annotator: the e-mail when the export has it, else ``user-<id>``."""
     completed_by = annotation.get("completed_by")
-    if isinstance(completed_by, dict):
-        name = completed_by.get("email") or f"user-{completed_by.get('id')}"
+    email, user_id = (completed_by.get("email"), completed_by.get("id")) \
+        if isinstance(completed_by, dict) else (None, completed_by)
+    if isinstance(email, str) and email:
+        name = email
     else:
-        name = f"user-{completed_by}"
-    return str(name).replace("/", "_").replace("\\", "_")
+        name = f"user-{user_id if isinstance(user_id, (int, str)) else None}"
+    return name.replace("/", "_").replace("\\", "_")
 
 
 def _document(task: dict, index: int, where: str, folder: str, kind: str, item: dict,
               text_key: str, errors: list[ConversionError] | None) -> Document:
     data = task["data"]
     task_id = _task_id(task, index)
-    name = str(data.get(NAME_DATA_KEY) or f"task-{task_id}")
-    location = f"{where}: task {task_id}, {kind} {item.get('id', '-')}"
+    item_id = item.get("id", "-")
+    location = f"{where}: task {task_id}, {kind} {item_id if type(item_id) is int else short(item_id)}"
+    raw_name = data.get(NAME_DATA_KEY) or f"task-{task_id}"
+    name = folder + raw_name if isinstance(raw_name, str) else raw_name
+    if problem := document_name_problem(name):
+        raise ConversionError(
+            BAD_EXPORT, f"task {task_id}: document name {short(name)} {problem}", where,
+            hint=f"data.{NAME_DATA_KEY} must be a relative path like 'folder/doc1' that stays "
+                 "inside the output folder")
     result = item.get("result")
     if not isinstance(result, list):
         raise ConversionError(BAD_EXPORT, f"task {task_id}: {kind} has no result list", where,
                               hint="export the project as JSON")
-    doc = result_to_document(folder + name, data[text_key], result, errors, location)
     extras = data.get(BRAT_DATA_KEY) or ""
+    if not isinstance(extras, str) or text_problem(extras):
+        raise ConversionError(
+            BAD_EXPORT, f"task {task_id}: data.{BRAT_DATA_KEY} must be a string of brat lines, "
+            f"found {short(extras)}", where,
+            hint=f"delete data.{BRAT_DATA_KEY} or restore it from the brat2ls output")
+    doc = result_to_document(name, data[text_key], result, errors, location)
     known_ids = data.get(RELATION_IDS_DATA_KEY)
     _restore_relation_ids(doc, known_ids if isinstance(known_ids, dict) else {},
                           {line.split("\t", 1)[0] for line in extras.splitlines()})
-    return _with_brat_extras(doc, extras, location, errors)
+    return _readable(_with_brat_extras(doc, extras, location, errors), location)
+
+
+def _readable(doc: Document, location: str) -> Document:
+    """The document, once its .ann is known to read back with the same annotations.
+
+    The checks before this one explain each known problem; this one guarantees that ls2brat
+    never writes what brat2ls cannot read (C0xx of the line that would fail, for the task).
+    """
+    ann = format_ann(doc)
+    try:
+        back, _ = parse_ann(doc.text, ann, doc.name, location)
+        if problem := text_problem(ann):
+            raise ConversionError(BAD_EXPORT, f"brat lines {problem}", location,
+                                  hint="fix the text of the annotation in Label Studio")
+    except ConversionError as error:
+        raise ConversionError(
+            error.code, f"its brat lines would not read back: {error.message}", location,
+            hint=error.hint) from None
+    counts = [len(getattr(d, kind)) for d in (doc, back) for kind in ("entities", "relations")]
+    if counts[:2] != counts[2:]:
+        raise ConversionError(BAD_EXPORT, f"its brat lines would read back as {counts[2]} "
+                              f"entities and {counts[3]} relations, not {counts[0]} and "
+                              f"{counts[1]}", location, hint="report this with the task")
+    return doc
 
 
 def _restore_relation_ids(doc: Document, known_ids: dict, reserved: set[str]) -> None:
     """Give relations their brat ids back (Label Studio drops relation ids); new ones get fresh
     ``R`` ids that collide with neither those nor the ids kept in ``data["brat"]``."""
-    unused = {key: list(ids) for key, ids in known_ids.items() if isinstance(ids, list)}
+    unused = {key: [i for i in ids if isinstance(i, str) and RELATION_ID.fullmatch(i)]
+              for key, ids in known_ids.items() if isinstance(ids, list)}
     unnamed = []
     for relation in doc.relations:
         ids = unused.get(relation_key(relation))
+        while ids and ids[0] in reserved:
+            ids.pop(0)
         if ids:
             relation.id = ids.pop(0)
             reserved.add(relation.id)
@@ -188,6 +274,9 @@ def _load_tasks(path: Path) -> list:
     except FileNotFoundError:
         raise ConversionError(BAD_EXPORT, "export file does not exist", path,
                               hint="export the project from Label Studio as JSON") from None
+    except RecursionError:
+        raise ConversionError(BAD_EXPORT, "JSON is nested too deeply to read", path,
+                              hint="export the project as JSON from Label Studio") from None
     except json.JSONDecodeError as error:
         raise ConversionError(BAD_EXPORT, f"not JSON: {error.msg} (column {error.colno})", path,
                               error.lineno, "export the project as JSON, not JSON_MIN or CSV") from None

@@ -15,9 +15,12 @@ from converters.brat_ann import span_text
 from converters.document import Document, Entity, Relation, Span
 from converters.errors import BAD_RESULT, OFFSETS_OUTSIDE_TEXT, UNKNOWN_ID, ConversionError
 from converters.label_config import FRAGMENT_RELATION
+from converters.names import TYPE_HINT, short, type_problem
 from converters.offsets import from_label_studio
 
-ENTITY_ID = re.compile(r"T(\d+)")
+ENTITY_ID = re.compile(r"T([0-9]{1,9})")
+"""Region ids kept as brat entity ids; others (and longer numbers) get fresh ``T`` ids."""
+LINE_BREAKS = ("\n", "\r")
 
 
 @dataclass
@@ -44,7 +47,9 @@ class _ResultReader:
         self.errors.append(error)
 
     def error(self, code: str, index: int, item: dict, message: str, hint: str) -> ConversionError:
-        return ConversionError(code, f"result #{index} (id {item.get('id', '-')}): {message}",
+        region_id = item.get("id", "-")
+        shown = region_id if isinstance(region_id, str) and len(region_id) <= 80 else short(region_id)
+        return ConversionError(code, f"result #{index} (id {shown}): {message}",
                                self.where, hint=hint)
 
     def read(self, result_list: list) -> None:
@@ -57,9 +62,9 @@ class _ResultReader:
                 if kind == "labels":
                     self.read_region(index, item)
                 elif kind == "relation":
-                    self.links.append((index, item))
+                    self.read_link(index, item)
                 else:
-                    raise self.error(BAD_RESULT, index, item, f"result type '{kind}' is not "
+                    raise self.error(BAD_RESULT, index, item, f"result type {short(kind)} is not "
                                      "converted (only labels and relation)",
                                      "remove that control from the labeling config")
             except ConversionError as error:
@@ -69,13 +74,21 @@ class _ResultReader:
         value = item.get("value")
         region_id = item.get("id")
         if (not isinstance(value, dict) or not isinstance(region_id, str)
-                or not all(isinstance(value.get(key), int) for key in ("start", "end"))):
-            raise self.error(BAD_RESULT, index, item, "a labels region needs an id and integer "
-                             "value.start and value.end", "export the project as JSON")
+                or not all(type(value.get(key)) is int for key in ("start", "end"))):
+            found = (f"start {short(value.get('start'))}, end {short(value.get('end'))}"
+                     if isinstance(value, dict) else f"value {short(value)}")
+            raise self.error(BAD_RESULT, index, item, "a labels region needs a string id and "
+                             f"integer value.start and value.end (found id {short(region_id)}, "
+                             f"{found})", "export the project as JSON")
         labels = value.get("labels")
-        if not labels or not all(isinstance(label, str) for label in labels):
-            raise self.error(BAD_RESULT, index, item, f"region has no label ({labels!r})",
+        if not isinstance(labels, list) or not labels:
+            raise self.error(BAD_RESULT, index, item, f"value.labels must be a non-empty list of "
+                             f"label names, not {short(labels)}",
                              "give every region a label in Label Studio")
+        for label in labels:
+            if problem := type_problem(label):
+                raise self.error(BAD_RESULT, index, item, f"label {short(label)} {problem}",
+                                 TYPE_HINT)
         if region_id in self.regions:
             raise self.error(BAD_RESULT, index, item, "region id is used twice",
                              "region ids must be unique within an annotation")
@@ -84,9 +97,20 @@ class _ResultReader:
             raise self.error(OFFSETS_OUTSIDE_TEXT, index, item, f"offsets {start}-{end} are empty "
                              f"or outside the text of {len(self.text)} characters",
                              "the task text changed after annotation")
+        if all(character in LINE_BREAKS for character in self.text[start:end]):
+            raise self.error(BAD_RESULT, index, item, f"region {start}-{end} covers only line "
+                             "breaks, which brat cannot store", "delete the region")
         score = item.get("score")
         self.regions[region_id] = _Region(region_id, list(labels), Span(start, end),
-                                          score if isinstance(score, (int, float)) else None)
+                                          score if type(score) in (int, float) else None)
+
+    def read_link(self, index: int, item: dict) -> None:
+        ends = (item.get("from_id"), item.get("to_id"))
+        if not all(isinstance(end, str) for end in ends):
+            raise self.error(BAD_RESULT, index, item, f"a relation needs string from_id and to_id "
+                             f"(found {short(ends[0])} → {short(ends[1])})",
+                             "export the project as JSON")
+        self.links.append((index, item))
 
 
 def result_to_document(
@@ -131,7 +155,7 @@ def _fragment_groups(reader: _ResultReader) -> tuple[list[list[_Region]], list[t
             continue
         ends = (item.get("from_id"), item.get("to_id"))
         if not all(end in reader.regions for end in ends):
-            reader.fail(reader.error(UNKNOWN_ID, index, item, f"fragment link {ends} names a "
+            reader.fail(reader.error(UNKNOWN_ID, index, item, f"fragment link {short(ends)} names a "
                                      "region that is not in the result", "delete the link"))
             continue
         parent[root(ends[1])] = root(ends[0])
@@ -184,8 +208,15 @@ def _relations(reader: _ResultReader, items: list[tuple[int, dict]],
             continue
         if not labels or direction not in ("right", "left", "bi"):
             reader.fail(reader.error(BAD_RESULT, index, item, f"relation needs a label and a "
-                                     f"direction right/left/bi (labels {labels!r}, direction "
-                                     f"{direction!r})", "label the relation in Label Studio"))
+                                     f"direction right/left/bi (labels {short(item.get('labels'))}"
+                                     f", direction {short(direction)})",
+                                     "label the relation in Label Studio"))
+            continue
+        problems = [(label, problem) for label in labels if (problem := type_problem(label))]
+        if problems:
+            label, problem = problems[0]
+            reader.fail(reader.error(BAD_RESULT, index, item, f"relation label {short(label)} "
+                                     f"{problem}", TYPE_HINT))
             continue
         arg1, arg2 = entity_of_region[from_id], entity_of_region[to_id]
         if direction == "left":
