@@ -3,7 +3,8 @@ a Redis database of the backend's own.
 
 ``eager_checkpoint`` is the shared ``tiny_checkpoint`` with its two heads' biases raised for one
 entity type and one relation type, so every word becomes an entity and every pair in a sentence
-a relation. The checkpoint, its loading and the whole inference path stay real; only the weights
+a relation; ``other_eager_checkpoint`` does the same with other types (a second, distinguishable
+version). The checkpoint, its loading and the whole inference path stay real; only the weights
 are chosen so that output checks always have regions and relations to check.
 """
 
@@ -28,20 +29,36 @@ BACKEND_TESTS_DB = 7
 FORCED_BIAS = 50.0
 
 
-@pytest.fixture(scope="session")
-def eager_checkpoint(tiny_checkpoint: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    directory = tmp_path_factory.mktemp("eager") / "checkpoint"
-    shutil.copytree(tiny_checkpoint, directory)
+def forced_checkpoint(source: Path, directory: Path, entity_type: int, relation_type: int) -> Path:
+    """A copy of the delta checkpoint ``source`` whose heads' biases are raised for the entity type
+    and the relation type of those indexes: every word becomes an entity of that type, every pair
+    of a sentence a relation of that type."""
+    shutil.copytree(source, directory)
     labels = json.loads((directory / "labels.json").read_text())
-    entity_type, relation_type = labels["entity_types"][0], labels["relation_types"][0]
+    entity, relation = labels["entity_types"][entity_type], labels["relation_types"][relation_type]
     # a delta checkpoint stores the heads whole, as model:<name> (see trainer/delta.py)
     state = load_file(str(directory / "delta.safetensors"))
     ner_labels = ["O"] + [f"{p}-{kind}" for kind in labels["entity_types"] for p in "BI"]
-    state["model:ner_head.bias"][ner_labels.index(f"B-{entity_type}")] += FORCED_BIAS
+    state["model:ner_head.bias"][ner_labels.index(f"B-{entity}")] += FORCED_BIAS
     # relation labels: no-relation first, then the types in order (see trainer.tagging.LabelMaps)
-    state["model:relation_head.bias"][1 + labels["relation_types"].index(relation_type)] += FORCED_BIAS
+    state["model:relation_head.bias"][1 + labels["relation_types"].index(relation)] += FORCED_BIAS
     save_file(state, str(directory / "delta.safetensors"), metadata={"format": "pt"})
     return directory
+
+
+@pytest.fixture(scope="session")
+def eager_checkpoint(tiny_checkpoint: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Every word an entity of the first type, every pair a relation of the first type."""
+    return forced_checkpoint(tiny_checkpoint, tmp_path_factory.mktemp("eager") / "checkpoint", 0, 0)
+
+
+@pytest.fixture(scope="session")
+def other_eager_checkpoint(tiny_checkpoint: Path, tmp_path_factory: pytest.TempPathFactory
+                           ) -> Path:
+    """Like ``eager_checkpoint`` with the last entity and relation types: a version whose every
+    region tells it apart from ``eager_checkpoint``'s."""
+    return forced_checkpoint(tiny_checkpoint, tmp_path_factory.mktemp("eager-other") / "checkpoint",
+                             -1, -1)
 
 
 @pytest.fixture(scope="session")
