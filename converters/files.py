@@ -47,6 +47,7 @@ def atomic_directory(target: Path, overwrite: bool = False) -> Iterator[Path]:
     staging.chmod(0o755)
     try:
         yield staging
+        make_readable(staging)
         if target.exists():
             retired = Path(tempfile.mkdtemp(prefix=f".{target.name}.old.", dir=target.parent))
             os.replace(target, retired / target.name)
@@ -57,6 +58,16 @@ def atomic_directory(target: Path, overwrite: bool = False) -> Iterator[Path]:
     finally:
         if staging.exists():
             shutil.rmtree(staging)
+
+
+def make_readable(directory: Path) -> None:
+    """Give everything under ``directory`` the usual modes, files 0644 and folders 0755: some
+    writers (safetensors, tempfile) make files private (0600), which a backend and a worker
+    running as different users cannot share."""
+    Path(directory).chmod(0o755)
+    for path in Path(directory).rglob("*"):
+        if not path.is_symlink():
+            path.chmod(0o755 if path.is_dir() else 0o644)
 
 
 def atomic_write_text(target: Path, content: str) -> None:

