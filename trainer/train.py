@@ -89,6 +89,7 @@ def _initial_model(config: TrainingConfig, train_docs: Sequence[Document],
     deltas of (None when continuing from a full checkpoint)."""
     if init_from is not None:
         loaded = load_checkpoint(init_from, device, share_base=False)
+        seed_everything(config.seed)  # whether or not loading built the base and drew numbers
         wanted = label_maps_for(train_docs)
         unknown = sorted((set(wanted.entity_types) - set(loaded.labels.entity_types))
                          | (set(wanted.relation_types) - set(loaded.labels.relation_types)))
@@ -100,6 +101,9 @@ def _initial_model(config: TrainingConfig, train_docs: Sequence[Document],
         model.dropout.p = config.dropout
         return model, loaded.tokenizer, loaded.labels, loaded.base
     base = load_base(config.encoder)
+    # Building the base in this process draws random numbers (a model is initialised before its
+    # weights are set); a cached one draws none. Seeding here makes both give the same run.
+    seed_everything(config.seed)
     labels = label_maps_for(train_docs)
     encoder = copy.deepcopy(base.encoder).requires_grad_(True)
     model = build_model(encoder, base.tokenizer, labels, config.dropout)
