@@ -6,14 +6,14 @@ import pytest
 
 from backend.errors import BackendError
 from backend.settings import Settings
-from trainer.config import DecisionBiases
+from trainer.config import SHIPPED_MODEL, DecisionBiases
 
 
 def test_defaults_follow_label_studio_conventions():
     settings = Settings.from_env({})
     assert settings.port == 9090
     assert settings.model_dir == Path("models")
-    assert settings.default_model is None
+    assert settings.default_model == SHIPPED_MODEL and SHIPPED_MODEL.is_dir()
     assert not settings.basic_auth_enabled
 
 
@@ -34,8 +34,13 @@ def test_every_variable_is_read():
 
 def test_empty_variables_count_as_unset():
     settings = Settings.from_env({"DEFAULT_MODEL": "", "BASIC_AUTH_USER": "", "BASIC_AUTH_PASS": ""})
-    assert settings.default_model is None
+    assert settings.default_model == SHIPPED_MODEL
     assert not settings.basic_auth_enabled
+
+
+@pytest.mark.parametrize("value", ["none", "None", " NONE "])
+def test_default_model_none_serves_nothing(value):
+    assert Settings.from_env({"DEFAULT_MODEL": value}).default_model is None
 
 
 @pytest.mark.parametrize("value", ["abc", "0", "-1", "9.5"])

@@ -55,7 +55,7 @@ def test_head_learning_rate_applies_to_the_heads_and_markers_only(tiny_checkpoin
     from trainer.checkpoint import load_checkpoint
     from trainer.train import optimizer_for
 
-    model = load_checkpoint(tiny_checkpoint).model
+    model = load_checkpoint(tiny_checkpoint, share_base=False).model  # as training loads it
     new = {id(p) for name, p in model.named_parameters() if not name.startswith("encoder.")}
     for head_rate, expected_new_rate in ((1e-3, 1e-3), (0.0, 5e-5)):
         config = TrainingConfig(learning_rate=5e-5, head_learning_rate=head_rate)

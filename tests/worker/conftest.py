@@ -38,8 +38,9 @@ def worker_env(monkeypatch, tmp_path, tiny_encoder_dir):
         "encoder": str(tiny_encoder_dir), "epochs": 1, "batch_size": 8, "max_length": 64,
         "stride": 16, "relation_max_length": 64, "device": "cpu", "threads": 1,
     }))
-    for name in ("DEFAULT_MODEL", "LABEL_STUDIO_URL", "LABEL_STUDIO_API_KEY", "RETRAIN_FORCE_PROMOTE"):
+    for name in ("LABEL_STUDIO_URL", "LABEL_STUDIO_API_KEY", "RETRAIN_FORCE_PROMOTE"):
         monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("DEFAULT_MODEL", "none")  # unset would fine-tune the shipped e5 model
     monkeypatch.setenv("MODEL_DIR", str(tmp_path / "models"))
     monkeypatch.setenv("RETRAIN_CONFIG", str(config))
     return tmp_path / "models"

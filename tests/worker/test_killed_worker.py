@@ -31,9 +31,9 @@ def worker_process(tmp_path, redis_url, tiny_encoder_dir):
     config = tmp_path / "retrain.json"
     env = {
         **os.environ, "REDIS_URL": redis_url, "MODEL_DIR": str(tmp_path / "models"),
-        "RETRAIN_CONFIG": str(config), "PYTHONPATH": str(REPO_ROOT),
+        "RETRAIN_CONFIG": str(config), "PYTHONPATH": str(REPO_ROOT), "DEFAULT_MODEL": "none",
     }
-    for name in ("DEFAULT_MODEL", "LABEL_STUDIO_URL", "LABEL_STUDIO_API_KEY", "RETRAIN_FORCE_PROMOTE"):
+    for name in ("LABEL_STUDIO_URL", "LABEL_STUDIO_API_KEY", "RETRAIN_FORCE_PROMOTE"):
         env.pop(name, None)
     log = open(tmp_path / "worker.log", "w")
     process = subprocess.Popen([sys.executable, "-m", "backend.run", "worker"], env=env, cwd=REPO_ROOT,
