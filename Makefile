@@ -32,10 +32,10 @@ test: $(STAMP)
 # an H200, 1.5-2 h on 2 CPU cores. Copy $(MODEL_RUN)/checkpoint to pretrained/ to ship it.
 model: $(STAMP)
 	$(PY) -m trainer train --config configs/default-model.json --stop-after-epochs 2 \
-	    --data $(CORPUS)/train --splits $(CORPUS)/splits.json --output $(MODEL_RUN)/epochs-1-2
+	    --data $(CORPUS)/train --splits $(CORPUS)/splits.json --output $(MODEL_RUN)/epochs-1-2 --force
 	$(PY) -m trainer train --config configs/default-model.json --init-from $(MODEL_RUN)/epochs-1-2 \
 	    --epochs 1 --learning-rate 5.3e-5 --head-learning-rate 3.3e-4 --warmup-ratio 0 --patience 0 \
-	    --data $(CORPUS)/train --splits $(CORPUS)/splits.json --output $(MODEL_RUN)/checkpoint
+	    --data $(CORPUS)/train --splits $(CORPUS)/splits.json --output $(MODEL_RUN)/checkpoint --force
 	$(PY) -m trainer evaluate $(CORPUS)/train --splits $(CORPUS)/splits.json --split dev \
 	    --model $(MODEL_RUN)/checkpoint -o $(MODEL_RUN)/dev-report
 

@@ -182,7 +182,7 @@ def run_command(args: argparse.Namespace) -> int:
     try:
         write_collection(predicted, args.output, conf_text, overwrite=args.force)
     except ConversionError as error:
-        raise TrainerError("E152", f"cannot write the annotated collection: {error}",
+        raise TrainerError("E152", f"cannot write the annotated collection: {error.message}",
                            path=args.output, hint="choose a new --output or pass --force") from None
     entities = sum(len(d.entities) for d in predicted)
     relations = sum(len(d.relations) for d in predicted)

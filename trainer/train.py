@@ -265,6 +265,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--dev-split", default="dev", help="split for early stopping ('' for none)")
     parser.add_argument("--init-from", type=Path, help="checkpoint to continue training from")
     parser.add_argument("--output", type=Path, required=True, help="checkpoint directory to write")
+    parser.add_argument("--force", action="store_true", help="replace an existing --output directory")
     TrainingConfig.add_arguments(parser)
 
 
@@ -307,6 +308,9 @@ def load_splits(data: Path, splits_file: Path | None, train_split: str, dev_spli
 
 
 def run_command(args: argparse.Namespace) -> int:
+    if Path(args.output).exists() and not args.force:
+        raise TrainerError("E135", f"output directory {args.output} already exists",
+                           path=args.output, hint="choose a new --output or pass --force")
     config = TrainingConfig.from_args(args)
     train_docs, dev_docs = load_splits(Path(args.data), args.splits and Path(args.splits),
                                        args.train_split, args.dev_split)
