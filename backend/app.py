@@ -16,7 +16,10 @@ from werkzeug.exceptions import HTTPException
 from backend import training
 from backend.auth import install_basic_auth
 from backend.brat_tagger import decode_body, document_to_tagger_json
-from backend.errors import BAD_LABEL_CONFIG, BAD_PROJECT, MISSING_FIELD, NO_MODEL, BackendError, shown
+from backend import limits
+from backend.errors import (
+    BAD_LABEL_CONFIG, BAD_PROJECT, MISSING_FIELD, NO_MODEL, SHOWN_CHARS, BackendError, shown,
+)
 from backend.inference_queue import InferenceQueue
 from backend.models import ModelCache, ServedModel
 from backend.prediction import predict_tasks
@@ -30,16 +33,23 @@ from trainer.registry import DEFAULT_PROJECT, ModelRegistry, RegistryError, proj
 
 log = logging.getLogger(__name__)
 
-MAX_BODY_BYTES = 256 * 1024 * 1024
-"""Largest request accepted: a "Retrieve Predictions" batch carries every task's full text."""
+MAX_BODY_BYTES = limits.SERVER_BODY_BYTES
+"""What the server lets through (``python -m backend`` gives it to waitress); the app itself reads
+at most ``limits.MAX_BODY_BYTES`` and answers a larger body 413 B012 (backend/limits.py)."""
 NO_MODEL_VERSION = "no-model"
 """``model_version`` reported by /setup while neither a version nor DEFAULT_MODEL exists."""
 ANNOTATION_ACTIONS = frozenset({"ANNOTATION_CREATED", "ANNOTATION_UPDATED"})
 
 
+def where() -> str:
+    """The request path for messages and logs, cut to ``SHOWN_CHARS`` (a client chooses it)."""
+    path = request.path
+    return path if len(path) <= SHOWN_CHARS else f"{path[:SHOWN_CHARS]}… ({len(path)} characters)"
+
+
 def json_object(required: tuple[str, ...] = ()) -> dict:
     """The request body as a JSON object holding ``required`` fields, else a 400 naming the problem."""
-    return parse_json_object(request.get_data(cache=True), request.path, required)
+    return parse_json_object(request.get_data(cache=True), where(), required)
 
 
 def request_project(raw: object) -> str:
@@ -47,18 +57,19 @@ def request_project(raw: object) -> str:
         return project_key(raw)
     except RegistryError as error:
         # The registry's message quotes the whole value; a client may send megabytes.
-        raise BackendError(400, BAD_PROJECT, f"{request.path}: expected a Label Studio project id such "
+        raise BackendError(400, BAD_PROJECT, f"{where()}: expected a Label Studio project id such "
                            f"as 3 or '3.1795623812', found {shown(raw)}", error.hint) from None
 
 
 def label_config(xml: object) -> LabelConfig:
     if not isinstance(xml, str):
-        raise BackendError(400, MISSING_FIELD, f"{request.path}: expected label_config as an XML string, "
+        raise BackendError(400, MISSING_FIELD, f"{where()}: expected label_config as an XML string, "
                            f"found {type(xml).__name__}")
+    limits.check_label_config(where(), xml)
     try:
         return parse_label_config(xml)
     except ConversionError as error:
-        raise BackendError(400, BAD_LABEL_CONFIG, f"{request.path}: {error}",
+        raise BackendError(400, BAD_LABEL_CONFIG, f"{where()}: {error}",
                            "the labeling config needs <Text> and <Labels> tags") from error
 
 
@@ -80,7 +91,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     predictions = PredictionCache(capacity=settings.prediction_cache_size)
     inference = InferenceQueue(settings.inference_slots)
     app = Flask(__name__)
-    app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
+    app.config["MAX_CONTENT_LENGTH"] = limits.MAX_BODY_BYTES
     app.config["REDIS_URL"] = settings.redis_url
     app.extensions["model_cache"] = models
     app.extensions["prediction_cache"] = predictions
@@ -121,6 +132,7 @@ def create_app(settings: Settings | None = None) -> Flask:
             raise BackendError(400, MISSING_FIELD, f"/predict: expected tasks as a list, found "
                                f"{type(tasks).__name__}")
         config = label_config(payload["label_config"])
+        limits.check_task_texts(where(), tasks, config.text_key)
         project = request_project(payload.get("project") or DEFAULT_PROJECT)
 
         def work() -> tuple[list[dict], str]:
@@ -177,6 +189,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     @app.post("/brat/tag/<project>")
     def brat_tag(project: str | None = None):
         text = decode_body(request.get_data(), request.mimetype_params.get("charset"))
+        limits.check_text(where(), text)
         project = request_project(project or request.args.get("project") or DEFAULT_PROJECT)
         if not text.strip():
             return jsonify({})
@@ -189,25 +202,31 @@ def create_app(settings: Settings | None = None) -> Flask:
 
     @app.errorhandler(BackendError)
     def backend_error(error: BackendError):
-        log.info("%s %s -> %d %s", request.method, request.path, error.status, error)
+        log.info("%s %s -> %d %s", request.method, where(), error.status, error)
         headers = {"WWW-Authenticate": 'Basic realm="rurebus-backend"'} if error.status == 401 else {}
         return jsonify(error.to_json()), error.status, {**headers, **error.headers}
 
     @app.errorhandler(RegistryError)
     def registry_error(error: RegistryError):
         # The request was fine; MODEL_DIR is damaged (e.g. `current` names a removed version).
-        log.error("%s %s: model registry: %s", request.method, request.path, error)
+        log.error("%s %s: model registry: %s", request.method, where(), error)
         body = {"code": error.code, "message": f"model registry: {error.message}", "hint": error.hint}
         return jsonify(error=body), 500
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
+        if error.code == 413:  # the body is over MAX_CONTENT_LENGTH (werkzeug's check)
+            return backend_error(limits.too_large(
+                where(), "a request body", request.content_length or 0, limits.MAX_BODY_BYTES,
+                "bytes", "send fewer tasks per request (select fewer tasks before Retrieve "
+                "Predictions)"))
         return jsonify(error={"code": f"HTTP{error.code}", "message": error.description}), error.code
 
     @app.errorhandler(Exception)
     def unexpected_error(error: Exception):
-        log.exception("%s %s failed", request.method, request.path)
-        return jsonify(error={"code": "B500", "message": f"internal error: {type(error).__name__}: {error}",
+        log.exception("%s %s failed", request.method, where())
+        return jsonify(error={"code": "B500", "message": f"internal error: {type(error).__name__}: "
+                              f"{str(error)[:SHOWN_CHARS]}",
                               "hint": "see the backend log"}), 500
 
     return app

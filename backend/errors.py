@@ -28,6 +28,8 @@ BUSY = "B010"
 UNLOADABLE_MODEL = "B011"
 """The project's current version cannot be loaded (damaged file, other base encoder) and no
 earlier version of it is in memory to keep serving."""
+TOO_LARGE = "B012"
+"""A body, a task's text or a labeling config is over its limit (backend/limits.py); 413."""
 
 SHOWN_CHARS = 80
 """A bad value from a client is quoted in an answer or a log line only up to this many characters."""
