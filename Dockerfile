@@ -6,11 +6,12 @@ FROM python:3.11-slim
 WORKDIR /app
 COPY requirements.txt .
 RUN pip install --no-cache-dir -r requirements.txt
-# The product's packages (the retraining job is trainer/jobs.py; the worker runs it through
+# The product's packages (the retraining job is retraining/job.py; the worker runs it through
 # backend/run.py) and the shipped model, served when DEFAULT_MODEL is unset.
 COPY pyproject.toml README.md ./
 COPY converters/ converters/
 COPY trainer/ trainer/
+COPY retraining/ retraining/
 COPY backend/ backend/
 COPY pretrained/ pretrained/
 RUN pip install --no-cache-dir --no-deps -e .

@@ -20,7 +20,7 @@ from waitress import serve
 from backend.app import MAX_BODY_BYTES, create_app
 from backend.errors import BackendError
 from backend.settings import Settings
-from backend.training import masked_url
+from retraining.queue import masked_url
 from trainer.registry import DEFAULT_PROJECT, RegistryError
 
 log = logging.getLogger("backend")

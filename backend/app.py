@@ -13,7 +13,7 @@ import time
 from flask import Flask, jsonify, request
 from werkzeug.exceptions import HTTPException
 
-from backend import training
+from retraining import queue as training
 from backend.auth import install_basic_auth
 from backend.brat_tagger import decode_body, document_to_tagger_json
 from backend import limits
@@ -156,7 +156,7 @@ def create_app(settings: Settings | None = None) -> Flask:
                                f"found {shown(action)}", "Label Studio sends e.g. ANNOTATION_CREATED")
         if action == "START_TRAINING":
             # No URL or token passed: the job resolves them from LABEL_STUDIO_URL/_API_KEY and
-            # what /setup recorded (label_studio.json), in one place (trainer/jobs.py).
+            # what /setup recorded (label_studio.json), in one place (retraining/job.py).
             outcome = training.enqueue_training(
                 settings.redis_url, webhook_project(payload), None, None, reason="START_TRAINING")
             return jsonify(action=action, **_enqueue_status(outcome))

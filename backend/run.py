@@ -28,7 +28,7 @@ from pathlib import Path
 import redis
 from rq import Queue, Worker
 
-from backend.training import QUEUE_NAME, masked_url
+from retraining.queue import QUEUE_NAME, masked_url
 
 log = logging.getLogger("backend.run")
 

@@ -3,7 +3,7 @@
     .venv/bin/python benchmarks/retrain_time.py [--docs 50] [--epochs 3] [--init-from CHECKPOINT]
                                                 [--corpus ../shared/data/rurebus] [--device auto]
 
-It runs ``trainer.jobs.retrain_project`` itself (the function the RQ worker runs) against a local
+It runs ``retraining.job.retrain_project`` itself (the function the RQ worker runs) against a local
 HTTP server that answers like Label Studio's project and export endpoints, serving the first
 ``--docs`` documents of the ``train`` split as annotated tasks. So the time covers the whole job:
 export through label-studio-sdk, conversion, scoring the current model on the held-out 20 %,
@@ -72,7 +72,7 @@ def main(argv: list[str] | None = None) -> int:
     server.start()
     clock = StageClock()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
-    logging.getLogger("trainer.jobs").addHandler(clock)
+    logging.getLogger("retraining.job").addHandler(clock)
     with tempfile.TemporaryDirectory(prefix="retrain-benchmark-") as scratch:
         config = Path(scratch) / "retrain.json"
         options = json.loads(args.config.read_text()) if args.config else {}
@@ -81,7 +81,7 @@ def main(argv: list[str] | None = None) -> int:
         os.environ.update(MODEL_DIR=str(Path(scratch) / "models"), RETRAIN_CONFIG=str(config))
         if args.init_from:
             os.environ["DEFAULT_MODEL"] = str(args.init_from)
-        from trainer.jobs import retrain_project
+        from retraining.job import retrain_project
 
         started = time.monotonic()
         try:

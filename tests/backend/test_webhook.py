@@ -7,7 +7,7 @@ import time
 import redis
 from rq import Queue
 
-from backend.training import QUEUE_NAME, annotation_counter_key, enqueue_training
+from retraining.queue import QUEUE_NAME, annotation_counter_key, enqueue_training
 from tests.backend.conftest import make_client
 from trainer.registry import ModelRegistry
 

@@ -7,7 +7,7 @@ from rq import Queue, SimpleWorker
 
 from backend.app import NO_MODEL_VERSION, create_app
 from backend.settings import Settings
-from backend.training import QUEUE_NAME
+from retraining.queue import QUEUE_NAME
 from tests.worker.conftest import TOKEN
 
 LS_PROJECT = "3.1795623812"  # what /setup sends: "<id>.<created_at>"

@@ -7,7 +7,7 @@ import pytest
 from rq import Queue
 from rq.job import Job, JobStatus
 
-from backend.training import (
+from retraining.queue import (
     QUEUE_NAME,
     enqueue_training,
     last_job_key,
@@ -30,7 +30,7 @@ def test_first_request_queues_one_job_with_its_reason(redis_url, redis_connectio
     assert seconds < FAST_ENOUGH_S
     job = Job.fetch(result.job_id, connection=redis_connection)
     assert job.get_status() == JobStatus.QUEUED
-    assert job.func_name == "trainer.jobs.retrain_project"
+    assert job.func_name == "retraining.job.retrain_project"
     assert job.kwargs["project"] == "3" and job.kwargs["reason"] == "START_TRAINING"
     assert job.meta["stage"] == "queued"
     assert redis_connection.get(last_job_key("3")).decode() == result.job_id

@@ -4,8 +4,8 @@ import pytest
 from flask import Flask
 from rq.job import Job
 
-from backend.training import enqueue_training, training_blueprint
-from trainer.job_progress import JobProgress
+from retraining.queue import enqueue_training, training_blueprint
+from retraining.progress import JobProgress
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ from rq import Queue
 from rq.job import Job, JobStatus
 from rq.registry import FailedJobRegistry
 
-from backend.training import QUEUE_NAME, enqueue_training
+from retraining.queue import QUEUE_NAME, enqueue_training
 from tests.conftest import REPO_ROOT
 from tests.worker.conftest import TOKEN
 from tests.worker.processes import alive, wait_for

@@ -16,9 +16,9 @@ from rq.job import Job, JobStatus
 
 from backend.app import create_app
 from backend.settings import Settings
-from backend.training import QUEUE_NAME
-from trainer.label_studio_access import LabelStudioAccess, allowed_origins
-from trainer.retrain_errors import RetrainError
+from retraining.queue import QUEUE_NAME
+from retraining.label_studio_access import LabelStudioAccess, allowed_origins
+from retraining.errors import RetrainError
 
 OPERATOR_KEY = "operator-key-0123456789abcdef"
 SETUP_TOKEN = "token-that-came-with-setup"

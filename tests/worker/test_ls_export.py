@@ -6,13 +6,13 @@ import jwt
 import pytest
 
 from tests.worker.conftest import TOKEN
-from trainer.ls_export import (
+from retraining.label_studio import (
     fetch_export,
     label_studio_client,
     latest_human_annotations,
     project_label_config,
 )
-from trainer.retrain_errors import RetrainError
+from retraining.errors import RetrainError
 
 
 def region(region_id, start, end, text, label):

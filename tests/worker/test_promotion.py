@@ -6,10 +6,10 @@ import pytest
 
 from tests.fixtures.checkpoint import tiny_documents
 from trainer.config import DecisionBiases
-from trainer.jobs import RetrainSettings
-from trainer.promotion import evaluate, promotion_decision, split_holdout
+from retraining.job import RetrainSettings
+from retraining.promotion import evaluate, promotion_decision, split_holdout
 from trainer.registry import ModelVersion
-from trainer.retrain_errors import RetrainError
+from retraining.errors import RetrainError
 
 CURRENT = ModelVersion("3", "p3-v0001-20261125T180000", Path("/nowhere"), {}, True, "")
 

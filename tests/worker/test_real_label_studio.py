@@ -4,10 +4,10 @@ config, export, task listing and prediction upload, and the errors for a wrong t
 import pytest
 
 from scripts.project_export import export_tasks, label_config_for, read_documents
-from trainer.ls_export import fetch_export, label_studio_client, latest_human_annotations, project_label_config
-from trainer.ls_predictions import upload_predictions
+from retraining.label_studio import fetch_export, label_studio_client, latest_human_annotations, project_label_config
+from retraining.upload import upload_predictions
 from trainer.predict import Predictor
-from trainer.retrain_errors import RetrainError
+from retraining.errors import RetrainError
 
 pytestmark = pytest.mark.e2e
 

@@ -25,7 +25,7 @@ from tests.fixtures.checkpoint import tiny_documents
 from tests.worker.conftest import TOKEN
 from tests.worker.test_retrain_job import run_one_job
 from trainer.config import DecisionBiases
-from trainer.promotion import evaluate, headline, split_holdout
+from retraining.promotion import evaluate, headline, split_holdout
 from trainer.registry import ModelRegistry
 
 SCRAMBLE_SEED = 7

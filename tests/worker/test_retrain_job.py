@@ -5,7 +5,7 @@ import json
 from rq import Queue, SimpleWorker
 from rq.job import Job, JobStatus
 
-from backend.training import QUEUE_NAME, enqueue_training
+from retraining.queue import QUEUE_NAME, enqueue_training
 from converters.labelstudio import parse_label_config
 from tests.worker.conftest import TOKEN
 from scripts.project_export import FIRST_TASK_ID, SHORT_DOCUMENTS
@@ -164,7 +164,7 @@ def test_without_retrain_config_the_served_models_options_are_used_with_a_step_b
 def test_cpu_retraining_without_a_budget_gets_the_default_one(monkeypatch, tiny_checkpoint):
     import torch
 
-    from trainer.jobs import CPU_RETRAIN_STEPS, RetrainSettings, _training_config
+    from retraining.job import CPU_RETRAIN_STEPS, RetrainSettings, _training_config
 
     monkeypatch.setattr(torch.cuda, "is_available", lambda: False)  # the same answer on a GPU host
     current = ModelRegistry(tiny_checkpoint.parent, default_model=tiny_checkpoint).current("3")

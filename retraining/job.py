@@ -36,23 +36,23 @@ from converters.labelstudio import LabelConfig, result_to_document
 from trainer.checkpoint import checkpoint_training_config
 from trainer.config import DecisionBiases, TrainingConfig, default_model_setting
 from trainer.errors import TrainerError
-from trainer.job_progress import JobProgress
-from trainer.label_studio_access import LabelStudioAccess
-from trainer.ls_export import (
+from retraining.progress import JobProgress
+from retraining.label_studio_access import LabelStudioAccess
+from retraining.label_studio import (
     AnnotatedTask,
     fetch_export,
     label_studio_client,
     latest_human_annotations,
     project_label_config,
 )
-from trainer.ls_predictions import upload_predictions
+from retraining.upload import upload_predictions
 from trainer.predict import Predictor, resolve_device
-from trainer.promotion import evaluate, headline, promotion_decision, split_holdout
+from retraining.promotion import evaluate, headline, promotion_decision, split_holdout
 from trainer.registry import DEFAULT_KEEP_VERSIONS, ModelRegistry, ModelVersion, project_key
-from trainer.retrain_errors import RetrainError
+from retraining.errors import RetrainError
 from trainer.train import TrainResult, train
 
-log = logging.getLogger("trainer.jobs")
+log = logging.getLogger("retraining.job")
 
 UNKNOWN_TYPES_FOR_INIT = "E131"
 """trainer.train's code for annotations with types the checkpoint to continue from lacks."""
@@ -72,7 +72,7 @@ class RetrainSettings:
     """DEFAULT_MODEL: the starting point of projects that have no version yet."""
     label_studio: LabelStudioAccess = LabelStudioAccess()
     """LABEL_STUDIO_URL, LABEL_STUDIO_API_KEY, LABEL_STUDIO_ALLOWED_HOSTS: where the worker reaches
-    Label Studio and with which token (the rule is in trainer/label_studio_access.py)."""
+    Label Studio and with which token (the rule is in retraining/label_studio_access.py)."""
     holdout_share: float = 0.2
     """RETRAIN_HOLDOUT_SHARE: share of annotated tasks kept out of training to compare models."""
     seed: int = 13
@@ -143,7 +143,7 @@ def retrain_project(
     api_key: str | None = None,
     reason: str = "",
 ) -> dict[str, Any]:
-    """The RQ job (enqueued by ``backend.training.enqueue_training``); returns what happened."""
+    """The RQ job (enqueued by ``retraining.queue.enqueue_training``); returns what happened."""
     started = time.monotonic()
     settings = RetrainSettings.from_env()
     project = project_key(project)

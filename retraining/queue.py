@@ -1,7 +1,7 @@
 """The training queue: one RQ retraining job per project at a time, and its progress over HTTP.
 
 ``/webhook`` must answer Label Studio within 1 s, so it only enqueues here; the work runs in an RQ
-worker (``trainer.jobs.retrain_project``). A second request while a project's job is queued or
+worker (``retraining.job.retrain_project``). A second request while a project's job is queued or
 running is coalesced into that job rather than duplicated, and the answer says so. Every Redis
 call uses short socket timeouts and no retries, so an unreachable Redis costs the webhook well
 under a second and comes back as ``EnqueueResult.error`` instead of an exception.
@@ -41,7 +41,7 @@ from backend.errors import BackendError, shown
 log = logging.getLogger(__name__)
 
 QUEUE_NAME = "retrain"
-JOB_FUNCTION = "trainer.jobs.retrain_project"
+JOB_FUNCTION = "retraining.job.retrain_project"
 REDIS_TIMEOUT_S = 0.3
 JOB_TIMEOUT_S = 6 * 3600
 """Longest a retraining may run before RQ kills it; a real retrain on a CPU takes minutes."""
@@ -111,7 +111,7 @@ def enqueue_training(
     """Queue a retraining of ``project`` unless one is already queued or running. Never raises.
 
     ``label_studio_url``/``api_key`` are trusted like configuration (the app passes None); when
-    None the job resolves them by the rule of ``trainer/label_studio_access.py``.
+    None the job resolves them by the rule of ``retraining/label_studio_access.py``.
     """
     if not redis_url:
         return EnqueueResult(

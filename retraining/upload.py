@@ -15,7 +15,7 @@ from label_studio_sdk import LabelStudio
 
 from converters.document import Document
 from converters.labelstudio import LabelConfig, document_to_result
-from trainer.ls_export import label_studio_errors
+from retraining.label_studio import label_studio_errors
 from trainer.predict import Predictor
 
 PREDICT_BATCH = 16

@@ -20,7 +20,7 @@ from label_studio_sdk.core.api_error import ApiError
 
 from converters.errors import ConversionError
 from converters.labelstudio import LabelConfig, parse_label_config
-from trainer.retrain_errors import RetrainError
+from retraining.errors import RetrainError
 
 EXPORT_TIMEOUT_S = 120.0
 

@@ -16,7 +16,7 @@ from typing import Any
 from rq import get_current_job
 from rq.job import Job
 
-log = logging.getLogger("trainer.jobs")
+log = logging.getLogger("retraining.job")
 
 SAVE_INTERVAL_S = 1.0
 

@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-from trainer.retrain_errors import RetrainError
+from retraining.errors import RetrainError
 
 DEFAULT_PORTS = {"http": 80, "https": 443}
 BAD_ALLOWED_HOST = "R106"
