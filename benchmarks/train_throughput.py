@@ -28,13 +28,13 @@ import torch
 
 from benchmarks.train_step_time import CORPUS, REPO_ROOT, step_seconds
 from trainer.base_encoder import load_base
+from trainer.batching import make_batches
 from trainer.checkpoint import build_model
 from trainer.config import TrainingConfig
 from trainer.examples import label_maps_for, training_examples
 from trainer.features import collate
-from trainer.model import joint_loss
 from trainer.tiny import build_tiny_encoder
-from trainer.train import autocast_for, load_splits, make_batches, optimizer_for, seed_everything
+from trainer.train import load_splits, optimisation_step, optimizer_for, seed_everything
 
 
 def previous_loop_seconds(config: TrainingConfig, documents: list, device: torch.device,
@@ -58,16 +58,7 @@ def previous_loop_seconds(config: TrainingConfig, documents: list, device: torch
         for indexes in make_batches([len(e.input_ids) for e in examples], config.batch_size, rng):
             batch = {name: tensor.to(device)
                      for name, tensor in collate([examples[i] for i in indexes], pad).items()}
-            with autocast_for(device, config.precision):
-                ner, relation = model(batch["input_ids"], batch["attention_mask"],
-                                      batch["word_positions"])
-            loss = joint_loss(ner, relation, batch["ner_labels"], batch["relation_labels"],
-                              config.ner_loss_weight, config.relation_loss_weight,
-                              config.no_relation_weight)
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), config.max_grad_norm)
-            optimizer.step()
-            optimizer.zero_grad(set_to_none=True)
+            loss = optimisation_step(model, batch, optimizer, config, device)
             loss.item()
             now = time.perf_counter()
             seconds.append(now - last)

@@ -82,6 +82,23 @@ def optimizer_for(model: JointModel, config: TrainingConfig) -> torch.optim.Opti
         lr=config.learning_rate)
 
 
+def optimisation_step(model: JointModel, batch: dict[str, torch.Tensor],
+                      optimizer: torch.optim.Optimizer, config: TrainingConfig,
+                      device: torch.device) -> torch.Tensor:
+    """Forward, joint loss, backward, clipping and one optimiser step; the loss stays on the
+    device (reading it is a host sync)."""
+    with autocast_for(device, config.precision):
+        ner, relation = model(batch["input_ids"], batch["attention_mask"], batch["word_positions"])
+    loss = joint_loss(ner, relation, batch["ner_labels"], batch["relation_labels"],
+                      config.ner_loss_weight, config.relation_loss_weight, config.no_relation_weight)
+    loss.backward()
+    if config.max_grad_norm:
+        torch.nn.utils.clip_grad_norm_(model.parameters(), config.max_grad_norm)
+    optimizer.step()
+    optimizer.zero_grad(set_to_none=True)
+    return loss.detach()
+
+
 def _initial_model(config: TrainingConfig, train_docs: Sequence[Document],
                    init_from: Path | None, device: torch.device
                    ) -> tuple[JointModel, object, LabelMaps, BaseEncoder | None]:
@@ -158,19 +175,8 @@ def train(config: TrainingConfig, train_docs: Sequence[Document], dev_docs: Sequ
         epoch_loss, window_loss, window_steps, epoch_steps = torch.zeros((), device=device), 0.0, 0, 0
         model.train()
         for indexes in make_batches(packed.lengths, config.batch_size, rng):
-            batch = packed.batch(indexes)
-            with autocast_for(device, config.precision):
-                ner, relation = model(batch["input_ids"], batch["attention_mask"],
-                                      batch["word_positions"])
-            loss = joint_loss(ner, relation, batch["ner_labels"], batch["relation_labels"],
-                              config.ner_loss_weight, config.relation_loss_weight,
-                              config.no_relation_weight)
-            loss.backward()
-            if config.max_grad_norm:
-                torch.nn.utils.clip_grad_norm_(model.parameters(), config.max_grad_norm)
-            optimizer.step()
+            loss = optimisation_step(model, packed.batch(indexes), optimizer, config, device)
             scheduler.step()
-            optimizer.zero_grad(set_to_none=True)
             step += 1
             epoch_steps += 1
             window_loss = window_loss + loss.detach()
