@@ -118,11 +118,14 @@ def test_a_version_published_mid_request_leaves_that_answer_wholly_old(
     gate.armed = True
     request = threading.Thread(target=ask)
     request.start()
-    assert gate.entered.wait(WAIT_S), "the request never reached the model"
-    # the request holds the old version inside its model call: the new one is promoted now
-    registry.promote("4", new_name)
-    assert client.post("/setup", json={"project": PROJECT}).get_json()["model_version"] == new_name
-    gate.resume.set()
+    try:
+        assert gate.entered.wait(WAIT_S), "the request never reached the model"
+        # the request holds the old version inside its model call: the new one is promoted now
+        registry.promote("4", new_name)
+        assert client.post("/setup", json={"project": PROJECT}).get_json()[
+            "model_version"] == new_name
+    finally:
+        gate.resume.set()
     request.join(WAIT_S)
     assert not errors, errors
     assert check_answer(answers[0], texts, label_config, outputs) == old.name

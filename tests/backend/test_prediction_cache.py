@@ -4,7 +4,11 @@ or a second request for the same texts, does not run the model again."""
 from __future__ import annotations
 
 import threading
+from types import SimpleNamespace
 
+from backend.models import ServedModel
+from backend.prediction_cache import PredictionCache
+from converters.document import Document
 from trainer.registry import ModelRegistry
 from tests.backend.conftest import make_client
 from tests.backend.test_predict import TEXTS, tasks_of
@@ -38,7 +42,10 @@ def test_a_new_version_predicts_again(client, tmp_path, eager_checkpoint, label_
     assert cache_of(client).predicted_texts == 2
 
 
-def test_concurrent_identical_requests_run_the_model_once_per_text(tmp_path, eager_checkpoint, label_config):
+def test_three_clients_sending_the_same_batch_get_one_model_run_per_text(tmp_path, eager_checkpoint,
+                                                                         label_config):
+    # The backend runs model work on one inference thread, so these requests reach the cache one
+    # after another; a text still being predicted is waited for in the test below.
     client = make_client(tmp_path, eager_checkpoint, threads=8, inference_queue_size=3)
     body = {"tasks": tasks_of(*TEXTS), "label_config": label_config}
     answers = []
@@ -71,3 +78,49 @@ def test_a_zero_size_cache_keeps_nothing(tmp_path, eager_checkpoint, label_confi
     first = client.post("/predict", json=body).get_json()
     assert client.post("/predict", json=body).get_json() == first
     assert cache_of(client).predicted_texts == 4
+
+
+class PausedPredictor:
+    """Records each model call; the first one waits for ``resume`` after signalling ``entered``;
+    any later one sets ``called_again``."""
+
+    def __init__(self) -> None:
+        self.calls: list[list[str]] = []
+        self.entered, self.resume = threading.Event(), threading.Event()
+        self.called_again = threading.Event()
+
+    def predict(self, texts, names=None):
+        self.calls.append(list(texts))
+        if len(self.calls) > 1:
+            self.called_again.set()
+        if len(self.calls) == 1:
+            self.entered.set()
+            assert self.resume.wait(60), "the test never resumed the first call"
+        return [Document(name, text) for name, text in zip(names, texts)]
+
+
+def test_a_text_being_predicted_by_one_caller_is_waited_for_by_another():
+    cache = PredictionCache()
+    predictor = PausedPredictor()
+    served = ServedModel(SimpleNamespace(name="v1"), predictor)
+    answers: dict[str, list[Document]] = {}
+    first = threading.Thread(target=lambda: answers.setdefault(
+        "first", cache.predict(served, ["a", "b"], ["1", "2"])))
+    second = threading.Thread(target=lambda: answers.setdefault(
+        "second", cache.predict(served, ["b", "c"], ["3", "4"])))
+    first.start()
+    try:
+        assert predictor.entered.wait(60)
+        # the first call is inside the model with "a" and "b"; the second arrives now
+        second.start()
+        # its own text runs at once; then it must wait for "b", still inside the first call
+        assert predictor.called_again.wait(60), predictor.calls
+        second.join(0.5)
+        assert second.is_alive(), "the second caller answered before the text it shares was ready"
+    finally:
+        predictor.resume.set()
+    first.join(60)
+    second.join(60)
+    assert predictor.calls == [["a", "b"], ["c"]], "each text ran once"
+    assert cache.predicted_texts == 3
+    assert answers["second"][0] is answers["first"][1], "the second caller got the first's document"

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from trainer.errors import TrainerError
-from trainer.report import REPORT_FILES, format_report, write_report
+from trainer.report import REPORT_FILES, TRACKS, format_report, write_report
 from trainer.scoring import prf
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -50,12 +50,37 @@ def test_table_has_a_summary_line_per_track_with_hand_computed_figures():
     assert sum("SOC" in line for line in lines) == 1
 
 
-def test_chart_shows_each_track(tmp_path):
+def test_chart_shows_each_track(tmp_path, monkeypatch):
+    from matplotlib.figure import Figure
     from matplotlib.image import imread
 
+    saved = []
+    original = Figure.savefig
+    monkeypatch.setattr(Figure, "savefig",
+                        lambda figure, *args, **kwargs: (saved.append(figure),
+                                                         original(figure, *args, **kwargs)))
     paths = write_report(RESULTS, tmp_path)
     height, width, _ = imread(paths["per_type_f1.png"]).shape
     assert width > height > 300
+    (figure,) = saved
+    entities, relations = figure.axes[:2]
+    assert (entities.get_title(), relations.get_title()) == ("entities", "relations")
+
+    def shown(axes) -> dict[str, dict[str, float]]:
+        """Per legend entry (one per track), each type's bar height."""
+        types = [label.get_text() for label in axes.get_xticklabels()]
+        return {container.get_label(): dict(zip(types, (round(bar.get_height(), 4)
+                                                         for bar in container)))
+                for container in axes.containers}
+
+    def expected(*names: str) -> dict[str, dict[str, float]]:
+        tracks = RESULTS["tracks"]
+        return {f"{TRACKS[name]} (F1 {tracks[name]['f1']:.3f})":
+                {kind: round(row["f1"], 4) for kind, row in tracks[name]["per_type"].items()}
+                for name in names}
+
+    assert shown(entities) == expected("ner")
+    assert shown(relations) == expected("relations_gold_entities", "end_to_end")
 
 
 def test_results_without_tracks_are_a_clear_error(tmp_path):

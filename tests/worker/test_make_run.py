@@ -1,5 +1,5 @@
 """``python -m backend.run`` (what ``make run`` runs): embedded Redis, worker and backend as real
-processes, wired together, and all gone after one Ctrl-C."""
+processes, wired together (a queued job reaches the worker), and all gone after one Ctrl-C."""
 
 import os
 import re
@@ -17,7 +17,10 @@ STARTS_WITHIN_S = 120
 STOPS_WITHIN_S = 30
 
 
-def test_make_run_serves_queues_trains_and_stops_on_ctrl_c(tmp_path):
+def test_make_run_serves_queues_a_job_the_worker_runs_and_stops_on_ctrl_c(tmp_path):
+    # The job fails at once (R100: no Label Studio connected); what is checked is the wiring:
+    # the webhook queues on the embedded Redis and the worker process picks the job up.
+    # Training itself is tested in test_retrain_job.py and test_retrain_gate.py.
     port = free_port()
     env = {key: value for key, value in os.environ.items()
            if key not in ("REDIS_URL", "DEFAULT_MODEL", "LABEL_STUDIO_URL", "LABEL_STUDIO_API_KEY")}
