@@ -159,3 +159,15 @@ def test_file_that_is_not_a_zip_is_refused(tmp_path: Path) -> None:
     not_zip.write_text(TEXT, encoding="utf-8")
     error = first_error(not_zip)
     assert (error.code, error.path) == (errors.BAD_ARCHIVE, not_zip)
+
+
+def test_a_span_may_end_at_the_texts_end_but_not_one_past_it() -> None:
+    from converters.brat_ann import parse_ann
+
+    text = "Рост доходов."  # 13 characters; slicing past the end would still give "доходов."
+    document, _ = parse_ann(text, "T1\tECO 5 13\tдоходов.\n", "d")
+    assert [(e.start, e.end, e.text) for e in document.entities] == [(5, 13, "доходов.")]
+    with pytest.raises(ConversionError) as caught:
+        parse_ann(text, "T1\tECO 5 14\tдоходов.\n", "d")
+    assert caught.value.code == errors.OFFSETS_OUTSIDE_TEXT
+    assert "outside the text of 13 characters" in str(caught.value)
