@@ -6,8 +6,8 @@ FROM python:3.11-slim
 WORKDIR /app
 COPY requirements.txt .
 RUN pip install --no-cache-dir -r requirements.txt
-# The product's packages (the retraining job is retraining/job.py; the worker runs it through
-# backend/run.py) and the shipped model, served when DEFAULT_MODEL is unset.
+# The product's four layers (the worker is retraining/worker.py, the job retraining/job.py) and
+# the shipped model, served when DEFAULT_MODEL is unset.
 COPY pyproject.toml README.md ./
 COPY converters/ converters/
 COPY trainer/ trainer/

