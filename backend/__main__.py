@@ -21,7 +21,7 @@ from backend.app import MAX_BODY_BYTES, create_app
 from backend.errors import BackendError
 from backend.settings import Settings
 from retraining.queue import masked_url
-from trainer.registry import DEFAULT_PROJECT, RegistryError
+from retraining.registry import DEFAULT_PROJECT, RegistryError
 
 log = logging.getLogger("backend")
 

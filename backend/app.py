@@ -30,7 +30,7 @@ from backend.settings import Settings
 from converters.document import Document
 from converters.errors import ConversionError
 from converters.labelstudio import LabelConfig, parse_label_config
-from trainer.registry import DEFAULT_PROJECT, ModelRegistry, RegistryError, project_key
+from retraining.registry import DEFAULT_PROJECT, ModelRegistry, RegistryError, project_key
 
 log = logging.getLogger(__name__)
 

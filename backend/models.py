@@ -20,7 +20,7 @@ from typing import Any
 from backend.errors import UNLOADABLE_MODEL, BackendError
 from trainer.config import DecisionBiases
 from trainer.errors import TrainerError
-from trainer.registry import ModelRegistry, ModelVersion
+from retraining.registry import ModelRegistry, ModelVersion
 
 log = logging.getLogger(__name__)
 

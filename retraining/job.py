@@ -48,7 +48,7 @@ from retraining.label_studio import (
 from retraining.upload import upload_predictions
 from trainer.predict import Predictor, resolve_device
 from retraining.promotion import evaluate, headline, promotion_decision, split_holdout
-from trainer.registry import DEFAULT_KEEP_VERSIONS, ModelRegistry, ModelVersion, project_key
+from retraining.registry import DEFAULT_KEEP_VERSIONS, ModelRegistry, ModelVersion, project_key
 from retraining.errors import RetrainError
 from trainer.train import TrainResult, train
 

@@ -12,7 +12,7 @@ from typing import Any
 from converters.document import Document
 from trainer.config import DecisionBiases
 from trainer.predict import Predictor
-from trainer.registry import ModelVersion
+from retraining.registry import ModelVersion
 from trainer.scoring import score_documents
 
 

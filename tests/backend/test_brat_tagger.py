@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from converters.brat import parse_ann
-from trainer.registry import ModelRegistry
+from retraining.registry import ModelRegistry
 from tests.backend.test_predict import TEXTS
 
 HEADERS = {"Accept": "application/json"}

@@ -19,7 +19,7 @@ import pytest
 from backend import models as models_module
 from tests.backend.conftest import make_client
 from tests.backend.test_predict import TEXTS, check_prediction, tasks_of
-from trainer.registry import ModelRegistry
+from retraining.registry import ModelRegistry
 
 PROJECT = "4.1795623812"
 WAIT_S = 120

@@ -9,7 +9,7 @@ from types import SimpleNamespace
 from backend.models import ServedModel
 from backend.prediction_cache import PredictionCache
 from converters.document import Document
-from trainer.registry import ModelRegistry
+from retraining.registry import ModelRegistry
 from tests.backend.conftest import make_client
 from tests.backend.test_predict import TEXTS, tasks_of
 

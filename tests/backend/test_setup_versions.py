@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import time
 
-from trainer.registry import ModelRegistry
+from retraining.registry import ModelRegistry
 
 SETUP = {"project": "6.1795623812", "schema": None, "hostname": "http://127.0.0.1:18080",
          "access_token": "token-that-must-not-leak", "extra_params": None}

@@ -9,7 +9,7 @@ from rq import Queue
 
 from retraining.queue import QUEUE_NAME, annotation_counter_key, enqueue_training
 from tests.backend.conftest import make_client
-from trainer.registry import ModelRegistry
+from retraining.registry import ModelRegistry
 
 PROJECT = {"id": 3, "title": "RuREBus", "label_config": "<View/>", "min_annotations_to_start_training": 0}
 

@@ -19,7 +19,7 @@ from retraining.queue import QUEUE_NAME, enqueue_training
 from tests.conftest import REPO_ROOT
 from tests.worker.conftest import TOKEN
 from tests.worker.processes import alive, wait_for
-from trainer.registry import ModelRegistry
+from retraining.registry import ModelRegistry
 
 TRAINING_STARTS_WITHIN_S = 120
 JOB_ENDS_WITHIN_S = 120

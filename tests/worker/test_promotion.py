@@ -8,7 +8,7 @@ from tests.fixtures.checkpoint import tiny_documents
 from trainer.config import DecisionBiases
 from retraining.job import RetrainSettings
 from retraining.promotion import evaluate, promotion_decision, split_holdout
-from trainer.registry import ModelVersion
+from retraining.registry import ModelVersion
 from retraining.errors import RetrainError
 
 CURRENT = ModelVersion("3", "p3-v0001-20261125T180000", Path("/nowhere"), {}, True, "")

@@ -26,7 +26,7 @@ from tests.worker.conftest import TOKEN
 from tests.worker.test_retrain_job import run_one_job
 from trainer.config import DecisionBiases
 from retraining.promotion import evaluate, headline, split_holdout
-from trainer.registry import ModelRegistry
+from retraining.registry import ModelRegistry
 
 SCRAMBLE_SEED = 7
 HOLDOUT_SEED = 13  # RETRAIN_SEED's default, set explicitly below

@@ -9,7 +9,7 @@ from retraining.queue import QUEUE_NAME, enqueue_training
 from converters.labelstudio import parse_label_config
 from tests.worker.conftest import TOKEN
 from scripts.project_export import FIRST_TASK_ID, SHORT_DOCUMENTS
-from trainer.registry import ModelRegistry
+from retraining.registry import ModelRegistry
 
 
 def run_one_job(redis_url, redis_connection, url, token):

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from trainer.registry import DEFAULT_PROJECT, ModelRegistry, RegistryError, project_key
+from retraining.registry import DEFAULT_PROJECT, ModelRegistry, RegistryError, project_key
 
 
 def write_checkpoint(directory: Path, marker: str) -> Path:
