@@ -1,7 +1,10 @@
-"""File-system helpers: atomic outputs, UTF-8 decoding with a line number, safe relative names."""
+"""File-system helpers: atomic outputs, a file lock, UTF-8 decoding with a line number, safe
+relative names. The one place a file or directory is written atomically or a lock is taken
+(trainer/encoder.py and retraining/registry.py use these too)."""
 
 from __future__ import annotations
 
+import fcntl
 import os
 import shutil
 import tempfile
@@ -70,17 +73,35 @@ def make_readable(directory: Path) -> None:
             path.chmod(0o755 if path.is_dir() else 0o644)
 
 
-def atomic_write_text(target: Path, content: str) -> None:
-    """Write UTF-8 text through a temporary file in the same directory, then rename it in place."""
+def atomic_write_text(target: Path, content: str, mode: int = 0o644) -> None:
+    """Write UTF-8 text through a temporary file in the same directory, flushed to disk, then
+    rename it in place: a reader sees the old content or the new, never a part. ``mode`` is the
+    file's (0644; 0600 for a file holding a secret)."""
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
     descriptor, temporary = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
-    # mkstemp makes the file private (0600); outputs get the usual 0644.
-    os.chmod(temporary, 0o644)
+    # mkstemp makes the file private (0600); outputs get the usual 0644 unless asked otherwise.
+    os.fchmod(descriptor, mode)
     try:
         with os.fdopen(descriptor, "wb") as handle:
             handle.write(content.encode("utf-8"))
+            handle.flush()
+            os.fsync(handle.fileno())
         os.replace(temporary, target)
     finally:
         if os.path.exists(temporary):
             os.unlink(temporary)
+
+
+@contextmanager
+def file_lock(lock_path: Path) -> Iterator[None]:
+    """An exclusive advisory lock on ``lock_path`` (created if missing) for the block, so two
+    processes never do the same work at once; released when the block ends or the process dies."""
+    lock_path = Path(lock_path)
+    lock_path.parent.mkdir(parents=True, exist_ok=True)
+    with open(lock_path, "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)

@@ -14,17 +14,15 @@ every request to notice a newly promoted version.
 
 from __future__ import annotations
 
-import fcntl
 import json
 import os
 import re
 import shutil
-import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+
+from converters.files import atomic_directory, atomic_write_text, file_lock
 
 DEFAULT_PROJECT = "default"
 """Project key of the model configured by ``DEFAULT_MODEL`` (served to projects with no version)."""
@@ -81,23 +79,8 @@ def _utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-def _write_atomically(path: Path, content: str, mode: int = 0o644) -> None:
-    """Write to a temporary file in the same directory, fsync it, then rename it over ``path``."""
-    handle, temp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        os.fchmod(handle, mode)
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            stream.write(content)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.replace(temp_name, path)
-    except BaseException:
-        Path(temp_name).unlink(missing_ok=True)
-        raise
-
-
 def _write_json_atomically(path: Path, payload: dict, mode: int = 0o644) -> None:
-    _write_atomically(path, json.dumps(payload, ensure_ascii=False, indent=2), mode)
+    atomic_write_text(path, json.dumps(payload, ensure_ascii=False, indent=2), mode)
 
 
 def _read_json(path: Path) -> dict:
@@ -213,8 +196,8 @@ class ModelRegistry:
             sequence = max((int(match.group(1)) for entry in versions_dir.iterdir()
                             if (match := _SEQUENCE.match(entry.name))), default=0) + 1
             name = f"p{project}-v{sequence:04d}-{created:%Y%m%dT%H%M%S}"
-            staging = Path(tempfile.mkdtemp(dir=versions_dir, prefix=f".{name}."))
-            try:
+            # a new name under the lock, so the directory never exists yet
+            with atomic_directory(versions_dir / name) as staging:
                 shutil.copytree(checkpoint_dir, staging, dirs_exist_ok=True)
                 _write_json_atomically(staging / "metrics.json", metrics)
                 _write_json_atomically(staging / "version.json", {
@@ -225,10 +208,6 @@ class ModelRegistry:
                     "reason": reason,
                     "source": str(checkpoint_dir.resolve()),
                 })
-                os.replace(staging, versions_dir / name)
-            except BaseException:
-                shutil.rmtree(staging, ignore_errors=True)
-                raise
             if promote:
                 self._point_current(project, name)
             self._remove_old_versions(project, versions_dir)
@@ -286,7 +265,7 @@ class ModelRegistry:
             return ""
 
     def _point_current(self, project: str, name: str) -> None:
-        _write_atomically(self._project_dir(project) / "current", name + "\n")
+        atomic_write_text(self._project_dir(project) / "current", name + "\n")
 
     def _load_version(self, project: str, name: str, promoted: bool) -> ModelVersion:
         if not _VERSION_NAME.fullmatch(name):
@@ -308,12 +287,5 @@ class ModelRegistry:
             created_at=record.get("created_at", ""),
         )
 
-    @contextmanager
-    def _project_lock(self, project: str) -> Iterator[None]:
-        self._project_dir(project).mkdir(parents=True, exist_ok=True)
-        with open(self._project_dir(project) / ".lock", "a") as lock_file:
-            fcntl.flock(lock_file, fcntl.LOCK_EX)
-            try:
-                yield
-            finally:
-                fcntl.flock(lock_file, fcntl.LOCK_UN)
+    def _project_lock(self, project: str):
+        return file_lock(self._project_dir(project) / ".lock")

