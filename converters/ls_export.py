@@ -133,28 +133,42 @@ def _chosen(task: object, index: int, where: str, choose: str, use_predictions: 
                 BAD_EXPORT, f"task {_task_id(task, index)}: {key} is a JSON "
                 f"{type(task[key]).__name__}, not a list", where,
                 hint="export the project as JSON from Label Studio")
-    annotations = [annotation for annotation in task.get("annotations") or []
-                   if isinstance(annotation, dict) and not annotation.get("was_cancelled")]
+    annotations = kept_annotations(task)
     chosen: list[tuple[str, str, dict]] = []
     if choose == "latest" and annotations:
-        chosen = [("", "annotation", _latest(annotations))]
+        chosen = [("", "annotation", latest(annotations))]
     elif choose == "ground-truth":
         truths = [annotation for annotation in annotations if annotation.get("ground_truth")]
-        chosen = [("", "annotation", _latest(truths))] if truths else []
+        chosen = [("", "annotation", latest(truths))] if truths else []
     elif choose == "per-annotator":
         by_annotator: dict[str, list[dict]] = {}
         for annotation in annotations:
             by_annotator.setdefault(_annotator(annotation), []).append(annotation)
-        chosen = [(f"{annotator}/", "annotation", _latest(items))
+        chosen = [(f"{annotator}/", "annotation", latest(items))
                   for annotator, items in sorted(by_annotator.items())]
     predictions = [item for item in task.get("predictions") or [] if isinstance(item, dict)]
     if not chosen and use_predictions and predictions:
         folder = f"{PREDICTIONS_FOLDER}/" if choose == "per-annotator" else ""
-        chosen = [(folder, "prediction", _latest(predictions))]
+        chosen = [(folder, "prediction", latest(predictions))]
     return chosen
 
 
-def _latest(items: list[dict]) -> dict:
+def kept_annotations(task: dict) -> list[dict]:
+    """A task's annotations that were not cancelled (skipped), in export order."""
+    return [annotation for annotation in task.get("annotations") or []
+            if isinstance(annotation, dict) and not annotation.get("was_cancelled")]
+
+
+def latest_annotation(task: dict) -> dict | None:
+    """The task's latest non-cancelled annotation, or None: what ``choose="latest"`` converts
+    and what a retraining learns from (retraining/label_studio.py)."""
+    annotations = kept_annotations(task)
+    return latest(annotations) if annotations else None
+
+
+def latest(items: list[dict]) -> dict:
+    """The most recently updated (else created) item; the id breaks ties between same-second
+    saves. ISO timestamps compare correctly as strings."""
     def stamp(item: dict) -> str:
         value = item.get("updated_at") or item.get("created_at")
         return value if isinstance(value, str) else ""

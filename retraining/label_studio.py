@@ -20,6 +20,7 @@ from label_studio_sdk.core.api_error import ApiError
 
 from converters.errors import ConversionError
 from converters.labelstudio import LabelConfig, parse_label_config
+from converters.ls_export import latest_annotation
 from retraining.errors import RetrainError
 
 EXPORT_TIMEOUT_S = 120.0
@@ -131,13 +132,9 @@ def latest_human_annotations(tasks: list[dict[str, Any]], text_key: str = "text"
                 "R201", f"export entry #{position} has no integer task id (found {task_id!r})",
                 "pass a Label Studio JSON export, not JSON_MIN or CSV",
             )
-        kept = [
-            annotation for annotation in task.get("annotations") or []
-            if not annotation.get("was_cancelled")
-        ]
-        if not kept:
+        latest = latest_annotation(task)
+        if latest is None:
             continue
-        latest = max(kept, key=_recency)
         result = latest.get("result") or []
         if not isinstance(result, list):
             raise RetrainError(
@@ -146,12 +143,6 @@ def latest_human_annotations(tasks: list[dict[str, Any]], text_key: str = "text"
             )
         annotated.append(AnnotatedTask(task_id, _task_text(task, text_key), result, latest.get("id")))
     return sorted(annotated, key=lambda item: item.task_id)
-
-
-def _recency(annotation: dict[str, Any]) -> tuple[str, int]:
-    # ISO timestamps compare correctly as strings; the id breaks ties between same-second saves.
-    stamp = annotation.get("updated_at") or annotation.get("created_at") or ""
-    return stamp, annotation.get("id") or 0
 
 
 def _task_text(task: dict[str, Any], text_key: str) -> str:
