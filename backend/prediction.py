@@ -14,14 +14,12 @@ from dataclasses import dataclass
 from backend.models import ServedModel
 from backend.prediction_cache import PredictionCache
 from converters.document import Document
-from converters.labelstudio import LabelConfig, document_to_result
+from converters.labelstudio import LabelConfig, document_to_prediction
 
 log = logging.getLogger(__name__)
 
 EMPTY_TEXT_SCORE = 1.0
 """Score of a task with no text: nothing to annotate, so it sorts after every uncertain task."""
-NOTHING_FOUND_SCORE = 0.0
-"""Score of a text where the model found nothing: an annotator should look first."""
 
 
 class _Once:
@@ -64,31 +62,14 @@ def task_text(task: object, text_key: str) -> TaskText:
     return TaskText(task.get("id"), text)
 
 
-def restrict_to_config(doc: Document, config: LabelConfig) -> Document:
-    """Drop entity and relation types the label config lacks (and relations left without an end)."""
-    entity_labels = set(config.entity_labels)
-    relation_labels = set(config.relation_labels)
-    entities = []
-    for entity in doc.entities:
-        if entity.type in entity_labels:
-            entities.append(entity)
-        elif _absent_types.first_time("entity", entity.type):
-            log.info("entity type %s is not in the label config's <Labels>; not sent", entity.type)
-    kept_ids = {entity.id for entity in entities}
-    relations = []
-    for relation in doc.relations:
-        if relation.type not in relation_labels:
-            if _absent_types.first_time("relation", relation.type):
-                log.info("relation type %s is not in the label config's <Relations>; not sent", relation.type)
-        elif relation.arg1 in kept_ids and relation.arg2 in kept_ids:
-            relations.append(relation)
-    return Document(name=doc.name, text=doc.text, entities=entities, relations=relations)
-
-
-def uncertainty_score(doc: Document) -> float:
-    """The least confident prediction of the task, so sorting ascending puts doubtful tasks first."""
-    scores = [item.score for item in (*doc.entities, *doc.relations) if item.score is not None]
-    return min(scores) if scores else NOTHING_FOUND_SCORE
+def log_absent_types(doc: Document, config: LabelConfig) -> None:
+    """Log, once per type, the model's types that the label config lacks (they are not sent)."""
+    for kind, types, known, tag in (("entity", {e.type for e in doc.entities}, config.entity_labels, "<Labels>"),
+                                    ("relation", {r.type for r in doc.relations}, config.relation_labels,
+                                     "<Relations>")):
+        for absent in sorted(types - set(known)):
+            if _absent_types.first_time(kind, absent):
+                log.info("%s type %s is not in the label config's %s; not sent", kind, absent, tag)
 
 
 def predict_tasks(tasks: list, config: LabelConfig, served: ServedModel,
@@ -104,11 +85,10 @@ def predict_tasks(tasks: list, config: LabelConfig, served: ServedModel,
     by_index = dict(zip(to_predict, documents, strict=True))
     predictions = []
     for index in range(len(tasks)):
-        prediction = {"model_version": served.version.name, "score": EMPTY_TEXT_SCORE, "result": []}
         doc = by_index.get(index)
-        if doc is not None:
-            shown = restrict_to_config(doc, config)
-            prediction["result"] = document_to_result(shown, config)
-            prediction["score"] = uncertainty_score(shown)
-        predictions.append(prediction)
+        if doc is None:
+            predictions.append({"model_version": served.version.name, "score": EMPTY_TEXT_SCORE, "result": []})
+            continue
+        log_absent_types(doc, config)
+        predictions.append(document_to_prediction(doc, config, served.version.name))
     return predictions

@@ -10,13 +10,13 @@ from converters.label_config import (
 from converters.ls_export import load_export, read_export
 from converters.ls_read import result_to_document
 from converters.ls_write import (
-    BRAT_DATA_KEY, NAME_DATA_KEY, RELATION_IDS_DATA_KEY, brat_extras, document_to_result,
-    document_to_task,
+    BRAT_DATA_KEY, NAME_DATA_KEY, NOTHING_FOUND_SCORE, RELATION_IDS_DATA_KEY, brat_extras,
+    document_to_prediction, document_to_result, document_to_task, least_confident, restrict_to_config,
 )
 
 __all__ = [
-    "BRAT_DATA_KEY", "FRAGMENT_RELATION", "NAME_DATA_KEY", "RELATION_IDS_DATA_KEY", "LabelConfig",
-    "brat_extras",
-    "build_label_config", "document_to_result", "document_to_task", "load_export",
-    "parse_label_config", "read_export", "result_to_document",
+    "BRAT_DATA_KEY", "FRAGMENT_RELATION", "NAME_DATA_KEY", "NOTHING_FOUND_SCORE",
+    "RELATION_IDS_DATA_KEY", "LabelConfig", "brat_extras", "build_label_config",
+    "document_to_prediction", "document_to_result", "document_to_task", "least_confident",
+    "load_export", "parse_label_config", "read_export", "restrict_to_config", "result_to_document",
 ]

@@ -98,6 +98,37 @@ def document_to_result(doc: Document, config: LabelConfig, drop_unknown: bool = 
     return results
 
 
+NOTHING_FOUND_SCORE = 0.0
+"""Score of a prediction where the model found nothing: an annotator should look first."""
+
+
+def restrict_to_config(doc: Document, config: LabelConfig) -> Document:
+    """The document without entity and relation types the label config lacks, and without the
+    relations left without an end: the one rule for labels a model knows and a project does not
+    (Label Studio stores predictions without checking them; an unknown label breaks only in the UI)."""
+    entities = [entity for entity in doc.entities if entity.type in config.entity_labels]
+    kept = {entity.id for entity in entities}
+    relations = [relation for relation in doc.relations if relation.type in config.relation_labels
+                 and relation.arg1 in kept and relation.arg2 in kept]
+    return Document(name=doc.name, text=doc.text, entities=entities, relations=relations)
+
+
+def least_confident(doc: Document) -> float:
+    """The score of the document's least confident entity or relation, so that sorting tasks
+    ascending puts doubtful ones first; ``NOTHING_FOUND_SCORE`` when it has none."""
+    scores = [item.score for item in (*doc.entities, *doc.relations) if item.score is not None]
+    return min(scores) if scores else NOTHING_FOUND_SCORE
+
+
+def document_to_prediction(doc: Document, config: LabelConfig, model_version: str) -> dict:
+    """A Label Studio prediction (``model_version``, ``score``, ``result``) of a model's document:
+    types the config lacks left out (``restrict_to_config``), scored by what is sent
+    (``least_confident``). What ``/predict`` answers and what a retraining uploads."""
+    shown = restrict_to_config(doc, config)
+    return {"model_version": model_version, "score": least_confident(shown),
+            "result": document_to_result(shown, config)}
+
+
 def _unknown_label(doc: Document, kind: str, annotation_id: str, label: str,
                    known: list[str]) -> ConversionError:
     return ConversionError(

@@ -13,14 +13,11 @@ from collections.abc import Callable
 
 from label_studio_sdk import LabelStudio
 
-from converters.document import Document
-from converters.labelstudio import LabelConfig, document_to_result
+from converters.labelstudio import LabelConfig, document_to_prediction
 from retraining.label_studio import label_studio_errors
 from trainer.predict import Predictor
 
 PREDICT_BATCH = 16
-NOTHING_FOUND_SCORE = 0.0
-"""As the backend's /predict: a text where the model found nothing sorts first for review."""
 
 
 def unlabeled_tasks(client: LabelStudio, url: str, project: str, text_key: str) -> list[tuple[int, str]]:
@@ -55,16 +52,10 @@ def upload_predictions(
         batch = tasks[start:start + PREDICT_BATCH]
         documents = predictor.predict([text for _, text in batch], names=[str(task_id) for task_id, _ in batch])
         for (task_id, _), document in zip(batch, documents, strict=True):
+            # the same prediction /predict answers (converters/ls_write.py document_to_prediction)
             with label_studio_errors(url, project):
-                client.predictions.create(
-                    task=task_id, result=document_to_result(document, config, drop_unknown=True),
-                    model_version=model_version, score=least_confident(document),
-                )
+                client.predictions.create(task=task_id, **document_to_prediction(document, config, model_version))
         if on_batch is not None:
             on_batch(start + len(batch), len(tasks))
     return len(tasks)
 
-
-def least_confident(document: Document) -> float:
-    scores = [item.score for item in (*document.entities, *document.relations) if item.score is not None]
-    return min(scores) if scores else NOTHING_FOUND_SCORE
