@@ -211,8 +211,9 @@ def create_app(settings: Settings | None = None) -> Flask:
     def registry_error(error: RegistryError):
         # The request was fine; MODEL_DIR is damaged (e.g. `current` names a removed version).
         log.error("%s %s: model registry: %s", request.method, where(), error)
-        body = {"code": error.code, "message": f"model registry: {error.message}", "hint": error.hint}
-        return jsonify(error=body), 500
+        answer = error.to_json()
+        answer["error"]["message"] = f"model registry: {error.message}"
+        return jsonify(answer), 500
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):

@@ -1,9 +1,14 @@
 """Request errors answered as JSON with a code, what was expected, what was found, and a hint.
 
-Codes are stable so Label Studio users, brat users and tests can rely on them.
+Codes are stable so Label Studio users, brat users and tests can rely on them. Every HTTP error
+has one shape, ``{"error": {"code", "message", "hint"}}`` (``converters.errors.CodedError``);
+the app also answers the queue's T codes (retraining/errors.py), the registry's V codes, and
+``HTTPnnn``/``B500`` for what Flask refuses or what fails unexpectedly.
 """
 
 from __future__ import annotations
+
+from converters.errors import CodedError
 
 MALFORMED_JSON = "B001"
 """The body is not JSON, or not a JSON object."""
@@ -41,20 +46,12 @@ def shown(value: object) -> str:
     return text if len(text) <= SHOWN_CHARS else f"{text[:SHOWN_CHARS]}… ({len(text)} characters)"
 
 
-class BackendError(Exception):
-    """An error answered to the client with ``status``; never a traceback."""
+class BackendError(CodedError):
+    """An error answered to the client with ``status`` in the one JSON error shape
+    (``CodedError.to_json``); never a traceback."""
 
     def __init__(self, status: int, code: str, message: str, hint: str | None = None,
                  headers: dict[str, str] | None = None):
         self.status = status
-        self.code = code
-        self.message = message
-        self.hint = hint
         self.headers = headers or {}
-        super().__init__(f"[{code}] {message}" + (f" ({hint})" if hint else ""))
-
-    def to_json(self) -> dict:
-        body = {"code": self.code, "message": self.message}
-        if self.hint:
-            body["hint"] = self.hint
-        return {"error": body}
+        super().__init__(code, message, hint)

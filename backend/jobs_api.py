@@ -11,8 +11,8 @@ import os
 from flask import Blueprint, Response, current_app, jsonify
 
 from backend.errors import BackendError
-from retraining.errors import RetrainError
-from retraining.queue import BAD_JOB_KEY, NO_JOB, job_description
+from retraining.errors import BAD_JOB_KEY, NO_JOB, RetrainError
+from retraining.queue import job_description
 
 JOB_ERROR_STATUS = {BAD_JOB_KEY: 400, NO_JOB: 404}
 """HTTP status of the queue's errors; any other (no Redis configured or reachable) is 503."""

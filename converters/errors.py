@@ -1,7 +1,17 @@
-"""Coded conversion errors that say where the problem is, what was wrong, and how to fix it.
+"""Coded errors: the one base every package's error derives from, and the converters' codes.
 
-Every error prints as ``path:line: [Cnnn] message (hint)`` so that editors and terminals can jump
-to the offending line. The codes are stable: tests and users may rely on them.
+``CodedError`` carries a code, a message that says what was expected and what was found, and a
+hint that says what to do; it prints as ``[code] message (hint)``, after a location when it has
+one, and answers HTTP clients as ``{"error": {"code", "message", "hint"}}``. Each package lists
+its own codes in its ``errors.py``, with a prefix of its own (as spaCy's ``errors.py`` does):
+
+* ``C`` converters (this module), ``E`` trainer (trainer/errors.py);
+* ``R`` the retraining job, ``T`` the training queue, ``V`` the version registry
+  (retraining/errors.py);
+* ``B`` the backend's HTTP answers (backend/errors.py).
+
+A conversion error prints as ``path:line: [Cnnn] message (hint)`` so that editors and terminals
+can jump to the offending line. The codes are stable: tests and users may rely on them.
 """
 
 from __future__ import annotations
@@ -45,8 +55,37 @@ NO_ANNOTATION = "C023"
 """A task has no annotation of the kind asked for (e.g. no ground truth)."""
 
 
+class CodedError(Exception):
+    """A failure a user can fix: ``code``, ``message`` (expected vs found), ``hint`` (what to do)."""
+
+    code: str
+    message: str
+    hint: str | None = None
+
+    def __init__(self, code: str, message: str, hint: str | None = None):
+        self.code = code
+        self.message = message
+        self.hint = hint
+        super().__init__(str(self))
+
+    def location(self) -> str:
+        """Where the problem is, as a prefix of ``str()`` (``"path: "``); empty when unknown."""
+        return ""
+
+    def __str__(self) -> str:
+        hint = f" ({self.hint})" if self.hint else ""
+        return f"{self.location()}[{self.code}] {self.message}{hint}"
+
+    def to_json(self) -> dict:
+        """The one JSON error shape of every HTTP answer."""
+        body = {"code": self.code, "message": self.message}
+        if self.hint:
+            body["hint"] = self.hint
+        return {"error": body}
+
+
 @dataclass(eq=False)
-class ConversionError(Exception):
+class ConversionError(CodedError):
     """A problem in the input, located by file and line (or by task id inside the message)."""
 
     code: str
@@ -59,11 +98,9 @@ class ConversionError(Exception):
     was left out in lenient mode, with that many annotation lines (or results)."""
 
     def __post_init__(self) -> None:
-        super().__init__(str(self))
+        Exception.__init__(self, str(self))  # the dataclass set the fields CodedError.__init__ would
 
-    def __str__(self) -> str:
-        location = ""
-        if self.path is not None:
-            location = f"{self.path}:" if self.line is None else f"{self.path}:{self.line}:"
-        hint = f" ({self.hint})" if self.hint else ""
-        return f"{location} [{self.code}] {self.message}{hint}".lstrip()
+    def location(self) -> str:
+        if self.path is None:
+            return ""
+        return f"{self.path}: " if self.line is None else f"{self.path}:{self.line}: "

@@ -49,7 +49,7 @@ from retraining.upload import upload_predictions
 from trainer.predict import Predictor, resolve_device
 from retraining.promotion import evaluate, headline, promotion_decision, split_holdout
 from retraining.registry import DEFAULT_KEEP_VERSIONS, ModelRegistry, ModelVersion, project_key
-from retraining.errors import RetrainError
+from retraining.errors import BAD_ANNOTATION, BAD_SETTING, TOO_FEW_TASKS, RetrainError
 from trainer.train import TrainResult, train
 
 log = logging.getLogger("retraining.job")
@@ -99,13 +99,13 @@ class RetrainSettings:
 
     def __post_init__(self) -> None:
         if not 0 < self.holdout_share < 1:
-            raise RetrainError("R301", f"RETRAIN_HOLDOUT_SHARE must be in (0, 1); found {self.holdout_share}")
+            raise RetrainError(BAD_SETTING, f"RETRAIN_HOLDOUT_SHARE must be in (0, 1); found {self.holdout_share}")
         if self.keep_versions < 1:
-            raise RetrainError("R301", f"KEEP_VERSIONS must be at least 1; found {self.keep_versions}")
+            raise RetrainError(BAD_SETTING, f"KEEP_VERSIONS must be at least 1; found {self.keep_versions}")
         if self.min_tasks < 2:
-            raise RetrainError("R301", f"RETRAIN_MIN_TASKS must be at least 2; found {self.min_tasks}")
+            raise RetrainError(BAD_SETTING, f"RETRAIN_MIN_TASKS must be at least 2; found {self.min_tasks}")
         if self.max_steps is not None and self.max_steps < 0:
-            raise RetrainError("R301", f"RETRAIN_MAX_STEPS must be 0 or more; found {self.max_steps}")
+            raise RetrainError(BAD_SETTING, f"RETRAIN_MAX_STEPS must be 0 or more; found {self.max_steps}")
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> RetrainSettings:
@@ -113,7 +113,7 @@ class RetrainSettings:
         try:
             biases = DecisionBiases.from_env(env)
         except TrainerError as error:
-            raise RetrainError("R301", error.message, error.hint) from None
+            raise RetrainError(BAD_SETTING, error.message, error.hint) from None
         try:
             return cls(
                 model_dir=Path(env.get("MODEL_DIR", "models")),
@@ -130,7 +130,7 @@ class RetrainSettings:
                 biases=biases,
             )
         except ValueError as error:
-            raise RetrainError("R301", f"a RETRAIN_* variable is not a number: {error}") from error
+            raise RetrainError(BAD_SETTING, f"a RETRAIN_* variable is not a number: {error}") from error
 
 
 def _flag(env: Mapping[str, str], name: str) -> bool:
@@ -220,7 +220,7 @@ def _annotated_documents(client: LabelStudio, url: str, project: str, label_conf
     progress.stage("convert", exported_tasks=len(tasks), annotated_tasks=len(annotated))
     if len(annotated) < min_tasks:
         raise RetrainError(
-            "R204", f"project {project} has {len(annotated)} annotated task(s) in Label Studio; "
+            TOO_FEW_TASKS, f"project {project} has {len(annotated)} annotated task(s) in Label Studio; "
             f"retraining needs at least {min_tasks}",
             "submit more annotations, then press Start Training again",
         )
@@ -232,7 +232,7 @@ def _to_document(item: AnnotatedTask) -> Document:
         return result_to_document(f"task-{item.task_id}", item.text, item.result)
     except ConversionError as error:
         raise RetrainError(
-            "R205", f"task {item.task_id}, annotation {item.annotation_id}: {error}",
+            BAD_ANNOTATION, f"task {item.task_id}, annotation {item.annotation_id}: {error}",
             "fix or delete that annotation in Label Studio",
         ) from error
 

@@ -21,7 +21,10 @@ from label_studio_sdk.core.api_error import ApiError
 from converters.errors import ConversionError
 from converters.labelstudio import LabelConfig, parse_label_config
 from converters.ls_export import latest_annotation
-from retraining.errors import RetrainError
+from retraining.errors import (
+    BAD_EXPORT, BAD_LABEL_CONFIG, BAD_RESULT, LABEL_STUDIO_FAILED, LABEL_STUDIO_UNREACHABLE, NO_SUCH_PROJECT,
+    NO_TASK_ID, NO_TEXT, TOKEN_REFUSED, RetrainError,
+)
 
 EXPORT_TIMEOUT_S = 120.0
 
@@ -42,7 +45,7 @@ def label_studio_client(url: str, api_key: str) -> LabelStudio:
     except ApiError as error:
         # The SDK rejects an expired or expiry-less personal access token before any request.
         raise RetrainError(
-            "R102", f"Label Studio token refused before any request: {_api_detail(error)}",
+            TOKEN_REFUSED, f"Label Studio token refused before any request: {_api_detail(error)}",
             "create a new access token in Label Studio (Account & Settings) and run /setup again",
         ) from error
 
@@ -55,7 +58,7 @@ def project_label_config(client: LabelStudio, url: str, project: str) -> LabelCo
         return parse_label_config(label_config or "")
     except ConversionError as error:
         raise RetrainError(
-            "R206", f"project {project}'s labeling config cannot be used: {error}",
+            BAD_LABEL_CONFIG, f"project {project}'s labeling config cannot be used: {error}",
             "give the project a config with <Labels> and <Text> tags",
         ) from error
 
@@ -68,13 +71,13 @@ def fetch_export(client: LabelStudio, url: str, project: str) -> list[dict[str, 
         tasks = json.loads(body)
     except json.JSONDecodeError as error:
         raise RetrainError(
-            "R104", f"Label Studio export of project {project} from {url} is not JSON "
+            BAD_EXPORT, f"Label Studio export of project {project} from {url} is not JSON "
             f"({error}; it starts with {body[:80]!r})",
             "check that the URL points at Label Studio itself, not a proxy's login page",
         ) from error
     if not isinstance(tasks, list):
         raise RetrainError(
-            "R104", f"Label Studio export of project {project} is a {type(tasks).__name__}, "
+            BAD_EXPORT, f"Label Studio export of project {project} is a {type(tasks).__name__}, "
             "expected a JSON list of tasks",
         )
     return tasks
@@ -87,7 +90,7 @@ def label_studio_errors(url: str, project: str) -> Iterator[None]:
         yield
     except httpx.TransportError as error:
         raise RetrainError(
-            "R101", f"Label Studio unreachable at {url}: {type(error).__name__}: {error}",
+            LABEL_STUDIO_UNREACHABLE, f"Label Studio unreachable at {url}: {type(error).__name__}: {error}",
             "check that Label Studio runs and that the URL /setup sent (or LABEL_STUDIO_URL) is "
             "reachable from the worker",
         ) from error
@@ -98,18 +101,18 @@ def label_studio_errors(url: str, project: str) -> Iterator[None]:
 def _explain_api_error(error: ApiError, url: str, project: str) -> RetrainError:
     if error.status_code in (401, 403):
         return RetrainError(
-            "R102", f"Label Studio at {url} rejected the token (HTTP {error.status_code}: "
+            TOKEN_REFUSED, f"Label Studio at {url} rejected the token (HTTP {error.status_code}: "
             f"{_api_detail(error)})",
             "the access token from /setup (or LABEL_STUDIO_API_KEY) is wrong or expired; legacy "
             "tokens also need legacy tokens enabled in the organization",
         )
     if error.status_code == 404:
         return RetrainError(
-            "R103", f"Label Studio at {url} has no project {project} (HTTP 404)",
+            NO_SUCH_PROJECT, f"Label Studio at {url} has no project {project} (HTTP 404)",
             "check the project id; the backend learns it from /setup and webhooks",
         )
     return RetrainError(
-        "R105", f"Label Studio at {url} answered HTTP {error.status_code} to the export of project "
+        LABEL_STUDIO_FAILED, f"Label Studio at {url} answered HTTP {error.status_code} to the export of project "
         f"{project}: {_api_detail(error)}",
     )
 
@@ -129,7 +132,7 @@ def latest_human_annotations(tasks: list[dict[str, Any]], text_key: str = "text"
         task_id = task.get("id") if isinstance(task, dict) else None
         if not isinstance(task_id, int):
             raise RetrainError(
-                "R201", f"export entry #{position} has no integer task id (found {task_id!r})",
+                NO_TASK_ID, f"export entry #{position} has no integer task id (found {task_id!r})",
                 "pass a Label Studio JSON export, not JSON_MIN or CSV",
             )
         latest = latest_annotation(task)
@@ -138,7 +141,7 @@ def latest_human_annotations(tasks: list[dict[str, Any]], text_key: str = "text"
         result = latest.get("result") or []
         if not isinstance(result, list):
             raise RetrainError(
-                "R202", f"task {task_id}: annotation {latest.get('id')} has a result of type "
+                BAD_RESULT, f"task {task_id}: annotation {latest.get('id')} has a result of type "
                 f"{type(result).__name__}, expected a list of regions",
             )
         annotated.append(AnnotatedTask(task_id, _task_text(task, text_key), result, latest.get("id")))
@@ -149,7 +152,7 @@ def _task_text(task: dict[str, Any], text_key: str) -> str:
     text = (task.get("data") or {}).get(text_key)
     if not isinstance(text, str):
         raise RetrainError(
-            "R203", f"task {task['id']}: expected the text in data.{text_key} (the <Text> tag's "
+            NO_TEXT, f"task {task['id']}: expected the text in data.{text_key} (the <Text> tag's "
             f"value), found {type(text).__name__}; data fields: {sorted(task.get('data') or {})}",
             "import tasks whose data field matches the labeling config",
         )

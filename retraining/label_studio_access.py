@@ -17,15 +17,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-from retraining.errors import RetrainError
+from retraining.errors import BAD_ALLOWED_HOST, HOST_NOT_ALLOWED, NO_CONNECTION, RetrainError
 
 DEFAULT_PORTS = {"http": 80, "https": 443}
-BAD_ALLOWED_HOST = "R106"
-"""An entry of LABEL_STUDIO_ALLOWED_HOSTS is not an http(s) origin."""
-HOST_NOT_ALLOWED = "R107"
-"""/setup recorded a hostname that configuration does not allow."""
-NO_CONNECTION = "R100"
-"""No Label Studio URL and token for the project."""
 SHOWN_CHARS = 80
 """A value from a client is quoted in errors only up to this many characters."""
 

@@ -34,7 +34,9 @@ from rq.job import Job, JobStatus
 from rq.registry import StartedJobRegistry
 from rq.results import Result
 
-from retraining.errors import RetrainError
+from retraining.errors import (
+    BAD_JOB_KEY, NO_JOB, NO_PROJECT, QUEUE_NOT_CONFIGURED, QUEUE_UNREACHABLE, RetrainError,
+)
 
 log = logging.getLogger(__name__)
 
@@ -50,16 +52,6 @@ EXCEPTION_PREFIX = re.compile(r"^[\w.]+(?:Error|Exception): ")
 MAX_JOB_KEY_CHARS = 100
 JOB_KEY = re.compile(rf"[A-Za-z0-9_-]{{1,{MAX_JOB_KEY_CHARS}}}")
 """Project ids and job ids (``_new_job_id``); RQ refuses other characters with a ValueError."""
-NOT_CONFIGURED = "T001"
-"""REDIS_URL is empty."""
-NO_PROJECT = "T002"
-"""A training request names no project."""
-UNREACHABLE = "T003"
-"""Redis did not answer within REDIS_TIMEOUT_S."""
-NO_JOB = "T004"
-"""No job is known for the project or job id."""
-BAD_JOB_KEY = "T005"
-"""A project or job id with characters RQ refuses."""
 SHOWN_CHARS = 80
 """A key from a client is quoted in errors only up to this many characters."""
 ACTIVE_STATUSES = {JobStatus.QUEUED, JobStatus.STARTED, JobStatus.DEFERRED, JobStatus.SCHEDULED}
@@ -142,7 +134,7 @@ def enqueue_training(
     """
     if not redis_url:
         return EnqueueResult(
-            None, False, f"[{NOT_CONFIGURED}] training queue not configured: REDIS_URL is empty "
+            None, False, f"[{QUEUE_NOT_CONFIGURED}] training queue not configured: REDIS_URL is empty "
             "(set REDIS_URL, or start everything with `make run`, which embeds a Redis)",
         )
     if not project:
@@ -154,7 +146,7 @@ def enqueue_training(
     except (redis.RedisError, OSError) as error:
         log.warning("training for project %s not queued: Redis at %s: %s", project, masked_url(redis_url), error)
         return EnqueueResult(
-            None, False, f"[{UNREACHABLE}] training queue unreachable: Redis at {masked_url(redis_url)} "
+            None, False, f"[{QUEUE_UNREACHABLE}] training queue unreachable: Redis at {masked_url(redis_url)} "
             f"did not answer within {REDIS_TIMEOUT_S} s ({type(error).__name__}: {error}); "
             "check that Redis is running and REDIS_URL points at it",
         )
@@ -230,7 +222,7 @@ def record_annotation_event(
     try:
         count = redis_connection(redis_url).incr(annotation_counter_key(project))
     except (redis.RedisError, OSError) as error:
-        return EnqueueResult(None, False, f"[{UNREACHABLE}] annotation not counted: Redis unreachable ({error})")
+        return EnqueueResult(None, False, f"[{QUEUE_UNREACHABLE}] annotation not counted: Redis unreachable ({error})")
     if count < every_n:
         return None
     return enqueue_training(
@@ -313,12 +305,12 @@ def job_description(redis_url: str | None, key: str) -> dict[str, Any]:
                            f"(at most {MAX_JOB_KEY_CHARS}), found {key[:SHOWN_CHARS]!r}{cut}",
                            "use the project id, e.g. /jobs/3")
     if not redis_url:
-        raise RetrainError(NOT_CONFIGURED, "training queue not configured: REDIS_URL is empty",
+        raise RetrainError(QUEUE_NOT_CONFIGURED, "training queue not configured: REDIS_URL is empty",
                            "set REDIS_URL, or start everything with `make run`")
     try:
         description = describe_job(redis_connection(redis_url), key)
     except (redis.RedisError, OSError) as error:
-        raise RetrainError(UNREACHABLE, f"training queue unreachable at {masked_url(redis_url)}: {error}",
+        raise RetrainError(QUEUE_UNREACHABLE, f"training queue unreachable at {masked_url(redis_url)}: {error}",
                            "check that Redis is running and REDIS_URL points at it") from None
     if description is None:
         raise RetrainError(NO_JOB, f"no training job for {key!r}: expected a Label Studio project id with a "

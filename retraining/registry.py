@@ -23,6 +23,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from converters.files import atomic_directory, atomic_write_text, file_lock
+from retraining.errors import (
+    BAD_PROJECT_KEY, BAD_VERSION_FILE, BAD_VERSION_NAME, NO_DEFAULT_MODEL, NO_SUCH_VERSION, NOT_A_CHECKPOINT,
+    RegistryError,
+)
 
 DEFAULT_PROJECT = "default"
 """Project key of the model configured by ``DEFAULT_MODEL`` (served to projects with no version)."""
@@ -32,16 +36,6 @@ _VERSION_NAME = re.compile(r"[A-Za-z0-9_.-]{1,128}")
 _SEQUENCE = re.compile(r"p[^-]+-v(\d+)-")
 DEFAULT_KEEP_VERSIONS = 10
 """Published versions a project keeps (``KEEP_VERSIONS``); the current one is never removed."""
-
-
-class RegistryError(Exception):
-    """A registry operation that cannot proceed; ``str()`` says what was expected, found, and what to do."""
-
-    def __init__(self, code: str, message: str, hint: str | None = None):
-        self.code = code
-        self.message = message
-        self.hint = hint
-        super().__init__(f"[{code}] {message}" + (f" ({hint})" if hint else ""))
 
 
 @dataclass
@@ -68,7 +62,7 @@ def project_key(raw: object) -> str:
         text = text.split(".", 1)[0]
     if not isinstance(raw, (str, int)) or isinstance(raw, bool) or not _PROJECT_KEY.fullmatch(text):
         raise RegistryError(
-            "R001",
+            BAD_PROJECT_KEY,
             f"expected a Label Studio project id such as 3 or '3.1795623812', found {raw!r}",
             "send the project id Label Studio uses",
         )
@@ -90,11 +84,11 @@ def _read_json(path: Path) -> dict:
         return {}
     except (OSError, ValueError) as error:
         raise RegistryError(
-            "R002", f"{path}: expected a JSON object, could not read it: {error}",
+            BAD_VERSION_FILE, f"{path}: expected a JSON object, could not read it: {error}",
             "restore the file or remove the damaged version directory",
         ) from error
     if not isinstance(payload, dict):
-        raise RegistryError("R002", f"{path}: expected a JSON object, found {type(payload).__name__}")
+        raise RegistryError(BAD_VERSION_FILE, f"{path}: expected a JSON object, found {type(payload).__name__}")
     return payload
 
 
@@ -108,7 +102,7 @@ class ModelRegistry:
         self.default_model = Path(default_model) if default_model is not None else None
         if self.default_model is not None and not self.default_model.is_dir():
             raise RegistryError(
-                "R003",
+                NO_DEFAULT_MODEL,
                 f"DEFAULT_MODEL: expected a checkpoint directory, found no directory at {self.default_model}",
                 "point DEFAULT_MODEL at the output directory of `python -m trainer train`",
             )
@@ -184,7 +178,7 @@ class ModelRegistry:
         checkpoint_dir = Path(checkpoint_dir)
         if not (checkpoint_dir / "config.json").is_file():
             raise RegistryError(
-                "R004",
+                NOT_A_CHECKPOINT,
                 f"expected a checkpoint directory with config.json, found {checkpoint_dir}",
                 "publish the checkpoint_dir returned by trainer.train.train",
             )
@@ -269,12 +263,12 @@ class ModelRegistry:
 
     def _load_version(self, project: str, name: str, promoted: bool) -> ModelVersion:
         if not _VERSION_NAME.fullmatch(name):
-            raise RegistryError("R005", f"project {project}: expected a version name, found {name!r}")
+            raise RegistryError(BAD_VERSION_NAME, f"project {project}: expected a version name, found {name!r}")
         path = self._project_dir(project) / "versions" / name
         record = _read_json(path / "version.json")
         if not record:
             raise RegistryError(
-                "R006",
+                NO_SUCH_VERSION,
                 f"project {project}: expected version {name} at {path}, found no version.json there",
                 f"promote an existing version (see {path.parent}) or remove {self._project_dir(project) / 'current'}",
             )

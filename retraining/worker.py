@@ -18,6 +18,7 @@ import sys
 import redis
 from rq import Queue, Worker
 
+from retraining.errors import QUEUE_NOT_CONFIGURED, QUEUE_UNREACHABLE
 from retraining.queue import QUEUE_NAME, masked_url
 
 log = logging.getLogger("retraining.worker")
@@ -58,7 +59,7 @@ def run_worker(redis_url: str) -> int:
     try:
         connection.ping()
     except redis.RedisError as error:
-        log.error("[T003] worker cannot reach Redis at %s: %s", masked_url(redis_url), error)
+        log.error("[%s] worker cannot reach Redis at %s: %s", QUEUE_UNREACHABLE, masked_url(redis_url), error)
         return 2
     worker = TrainingWorker(
         [Queue(QUEUE_NAME, connection=connection)],
@@ -75,7 +76,7 @@ def main(argv: list[str] | None = None) -> int:
     argparse.ArgumentParser(prog="python -m retraining.worker", description=__doc__.split("\n")[0]).parse_args(argv)
     redis_url = os.environ.get("REDIS_URL")
     if not redis_url:
-        log.error("[T001] the worker needs REDIS_URL (e.g. redis://127.0.0.1:6379/0)")
+        log.error("[%s] the worker needs REDIS_URL (e.g. redis://127.0.0.1:6379/0)", QUEUE_NOT_CONFIGURED)
         return 2
     return run_worker(redis_url)
 

@@ -8,19 +8,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from converters.errors import CodedError
 
-class TrainerError(Exception):
-    """A user-fixable failure; ``str()`` gives ``[code] message (where) Hint: hint``."""
+
+class TrainerError(CodedError):
+    """A user-fixable failure; ``str()`` gives ``path: [Ennn] message (hint)``."""
 
     def __init__(self, code: str, message: str, *, path: Path | str | None = None,
                  hint: str | None = None):
-        self.code = code
-        self.message = message
         self.path = path
-        self.hint = hint
-        super().__init__(str(self))
+        super().__init__(code, message, hint)
 
-    def __str__(self) -> str:
-        where = f"{self.path}: " if self.path is not None else ""
-        hint = f" Hint: {self.hint}" if self.hint else ""
-        return f"{where}[{self.code}] {self.message}{hint}"
+    def location(self) -> str:
+        return f"{self.path}: " if self.path is not None else ""

@@ -52,4 +52,4 @@ def test_a_damaged_registry_is_reported_with_its_code(client, tmp_path, eager_ch
     response = client.post("/setup", json={"project": "6.1795623812"})
     assert response.status_code == 500
     error = response.get_json()["error"]
-    assert error["code"] == "R006" and "p6-v0009" in error["message"] and error["hint"]
+    assert error["code"] == "V006" and "p6-v0009" in error["message"] and error["hint"]

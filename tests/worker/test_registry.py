@@ -25,7 +25,7 @@ def test_project_key_accepts_setup_and_webhook_forms():
 
 @pytest.mark.parametrize("bad", ["../etc", "", "a/b", True, None, "3.4.5"])
 def test_project_key_refuses_unsafe_values(bad):
-    with pytest.raises(RegistryError, match="R001"):
+    with pytest.raises(RegistryError, match="V001"):
         project_key(bad)
 
 
@@ -47,7 +47,7 @@ def test_default_model_serves_projects_without_versions(tmp_path):
 
 
 def test_missing_default_model_is_a_clear_error(tmp_path):
-    with pytest.raises(RegistryError, match="R003.*DEFAULT_MODEL"):
+    with pytest.raises(RegistryError, match="V003.*DEFAULT_MODEL"):
         ModelRegistry(tmp_path / "models", default_model=tmp_path / "absent")
 
 
@@ -84,7 +84,7 @@ def test_unpromoted_version_is_listed_but_not_served(tmp_path):
 def test_publish_refuses_a_directory_that_is_not_a_checkpoint(tmp_path):
     registry = ModelRegistry(tmp_path / "models")
     (tmp_path / "empty").mkdir()
-    with pytest.raises(RegistryError, match="R004"):
+    with pytest.raises(RegistryError, match="V004"):
         registry.publish("3", tmp_path / "empty", {}, [], promote=True, reason="x")
     assert registry.versions("3") == []
 
@@ -102,9 +102,9 @@ def test_failed_copy_leaves_no_partial_version(tmp_path):
 
 def test_promoting_an_unknown_version_is_a_clear_error(tmp_path):
     registry = ModelRegistry(tmp_path / "models")
-    with pytest.raises(RegistryError, match="R006"):
+    with pytest.raises(RegistryError, match="V006"):
         registry.promote("3", "p3-v0009-20260101T000000")
-    with pytest.raises(RegistryError, match="R005"):
+    with pytest.raises(RegistryError, match="V005"):
         registry.promote("3", "../../etc")
 
 
