@@ -47,7 +47,7 @@ from retraining.label_studio import (
 )
 from retraining.upload import upload_predictions
 from trainer.predict import Predictor, resolve_device
-from retraining.promotion import evaluate, headline, promotion_decision, split_holdout
+from retraining.promotion import holdout_scores, headline, promotion_decision, split_holdout
 from retraining.registry import DEFAULT_KEEP_VERSIONS, ModelRegistry, ModelVersion, project_key
 from retraining.errors import BAD_ANNOTATION, BAD_SETTING, TOO_FEW_TASKS, RetrainError
 from trainer.train import TrainResult, train
@@ -162,7 +162,7 @@ def retrain_project(
 
     current = registry.current(project)
     progress.stage("evaluate-current", version=current.name if current else None)
-    old_scores = evaluate(current.path, holdout, settings.biases) if current else None
+    old_scores = holdout_scores(current.path, holdout, settings.biases) if current else None
 
     config = _training_config(settings, current)
     staging = _fresh_staging_dir(settings.model_dir, project)
@@ -170,7 +170,7 @@ def retrain_project(
         trained, started_from = _train_from_current_or_encoder(
             config, [documents[i] for i in train_ids], current, staging, progress)
         progress.stage("evaluate-new", device=trained.device)
-        new_scores = evaluate(trained.checkpoint_dir, holdout, settings.biases)
+        new_scores = holdout_scores(trained.checkpoint_dir, holdout, settings.biases)
         promote, why = promotion_decision(old_scores, new_scores, current, settings.force_promote)
         progress.stage("publish", promote=promote)
         version = registry.publish(

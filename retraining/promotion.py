@@ -24,7 +24,7 @@ def split_holdout(task_ids: list[int], share: float, seed: int) -> tuple[list[in
     return sorted(shuffled[held:]), sorted(shuffled[:held])
 
 
-def evaluate(checkpoint_dir: Path, gold: list[Document],
+def holdout_scores(checkpoint_dir: Path, gold: list[Document],
              biases: DecisionBiases = DecisionBiases()) -> dict[str, Any]:
     """Official RuREBus scores of the checkpoint's predictions on ``gold``, decoded as served."""
     predictor = Predictor.load(checkpoint_dir, device="auto", biases=biases)

@@ -7,7 +7,7 @@ import pytest
 from tests.fixtures.checkpoint import tiny_documents
 from trainer.config import DecisionBiases
 from retraining.job import RetrainSettings
-from retraining.promotion import evaluate, promotion_decision, split_holdout
+from retraining.promotion import holdout_scores, promotion_decision, split_holdout
 from retraining.registry import ModelVersion
 from retraining.errors import RetrainError
 
@@ -54,7 +54,7 @@ def test_holdout_split_is_seeded_disjoint_and_never_empty():
 
 def test_held_out_predictions_decode_with_the_worker_biases(tiny_checkpoint):
     def predicted_entities(biases: DecisionBiases) -> int:
-        rows = evaluate(tiny_checkpoint, tiny_documents(), biases)["ner"]["per_type"].values()
+        rows = holdout_scores(tiny_checkpoint, tiny_documents(), biases)["ner"]["per_type"].values()
         return sum(row["tp"] + row["fp"] for row in rows)
 
     assert predicted_entities(DecisionBiases(outside=100.0)) == 0
