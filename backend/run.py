@@ -23,6 +23,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from converters.console import plain
 from retraining import worker
 
 log = logging.getLogger("backend.run")
@@ -117,7 +118,7 @@ def supervise() -> int:
 
 def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    parser = argparse.ArgumentParser(prog="python -m backend.run", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m backend.run", description=plain(__doc__.split("\n")[0]))
     parser.add_argument("role", nargs="?", choices=["all", "worker"], default="all",
                         help="all: Redis + worker + backend (default); worker: only an RQ worker "
                              "on REDIS_URL (the same as python -m retraining.worker)")

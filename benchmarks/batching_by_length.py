@@ -13,13 +13,14 @@ from pathlib import Path
 
 import torch
 
+from converters.console import plain
 from trainer.checkpoint import load_checkpoint
 
 SEQUENCES = 64
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(description=plain(__doc__.split("\n\n")[0]))
     parser.add_argument("--model", required=True, type=Path, help="checkpoint directory")
     parser.add_argument("--lengths", type=int, nargs="+", default=[24, 48, 96])
     parser.add_argument("--threads", type=int, default=2)

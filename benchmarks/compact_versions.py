@@ -20,6 +20,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from converters.console import plain
 from trainer.config import SHIPPED_MODEL
 
 VERSIONS = 5
@@ -50,7 +51,7 @@ def distinct_copies(model: Path, count: int, root: Path) -> list[Path]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=plain(__doc__.splitlines()[0]))
     parser.add_argument("--model", type=Path, default=SHIPPED_MODEL, help="a delta checkpoint")
     parser.add_argument("--threads", type=int, default=2, help="torch CPU threads")
     args = parser.parse_args()

@@ -19,6 +19,7 @@ import sys
 import time
 
 from benchmarks.dev_split import add_split_arguments
+from converters.console import plain
 from trainer.inference import (Engine, SentenceState, entities_from, to_document,
                                towards_nothing)
 from trainer.predict import Predictor, add_precision_argument
@@ -55,7 +56,7 @@ def line(label: str, scores: dict) -> str:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(description=plain(__doc__.split("\n\n")[0]))
     add_split_arguments(parser)
     parser.add_argument("--docs", type=int, default=0, help="first N documents of the split (0: all)")
     parser.add_argument("--outside-biases", type=float, nargs="+", default=[0, 0.5, 1, 1.5, 2])

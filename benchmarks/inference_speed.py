@@ -28,6 +28,7 @@ import torch
 
 from benchmarks.dev_split import add_split_arguments
 from converters.brat import read_collection
+from converters.console import plain
 from converters.document import Document, Span
 from trainer.predict import Predictor, native_bf16
 from trainer.scoring import score_documents
@@ -131,7 +132,7 @@ def f1s(gold: list[Document], predicted: list[Document]) -> str:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(description=plain(__doc__.split("\n\n")[0]))
     add_split_arguments(parser)
     parser.add_argument("--sentences", type=int, default=200,
                         help="sentences drawn at random from the whole split")

@@ -14,6 +14,7 @@ import sys
 import time
 
 from benchmarks.dev_split import add_split_arguments
+from converters.console import plain
 from trainer.config import DecisionBiases
 from trainer.inference import entities_from, to_document
 from trainer.predict import Predictor, add_precision_argument
@@ -23,7 +24,7 @@ from trainer.train import load_splits
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(description=plain(__doc__.split("\n\n")[0]))
     add_split_arguments(parser)
     parser.add_argument("--docs", type=int, default=0, help="first N documents of the split (0: all)")
     add_precision_argument(parser)

@@ -33,6 +33,7 @@ import requests
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 from converters.brat import parse_ann
+from converters.console import plain
 from converters.document import Document
 from converters.labelstudio import build_label_config
 from trainer.encoder import DEFAULT_ENCODER, cache_root
@@ -128,7 +129,7 @@ def serve(checkpoint: Path, model_dir: Path, port: int, log_path: Path) -> subpr
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=plain(__doc__.splitlines()[0]))
     parser.add_argument("--checkpoint", type=Path, help="a trained checkpoint (default: untrained e5-small)")
     parser.add_argument("--corpus", type=Path, default=REPO_ROOT.parent / "shared" / "data" / "rurebus")
     parser.add_argument("--chars", type=int, default=2000)

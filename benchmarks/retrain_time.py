@@ -26,6 +26,7 @@ from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
+from converters.console import plain
 from scripts.fake_label_studio import ExportServer
 from scripts.project_export import export_tasks, label_config_for, read_documents
 from trainer.encoder import DEFAULT_ENCODER
@@ -52,7 +53,7 @@ class StageClock(logging.Handler):
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(description=plain(__doc__.split("\n")[0]))
     parser.add_argument("--corpus", type=Path, default=REPO_ROOT.parent / "shared" / "data" / "rurebus")
     parser.add_argument("--docs", type=int, default=50, help="documents served as annotated tasks")
     parser.add_argument("--epochs", type=int, default=3)

@@ -46,6 +46,7 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 from benchmarks.predict_latency import (
     ENTITY_TYPES, RELATION_TYPES, corpus_text, free_port, untrained_checkpoint,
 )
+from converters.console import plain
 from converters.labelstudio import build_label_config
 
 PARTIAL_BODY = b"POST /predict HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n{"
@@ -137,7 +138,7 @@ def probe(url: str, stop: threading.Event, samples: dict[str, list[float]]) -> N
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(description=plain(__doc__.split("\n")[0]))
     parser.add_argument("--checkpoint", type=Path)
     parser.add_argument("--corpus", type=Path, default=REPO_ROOT.parent / "shared" / "data" / "rurebus")
     parser.add_argument("--stalled", type=int, default=100)

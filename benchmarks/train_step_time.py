@@ -16,6 +16,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from converters.console import plain
 from trainer.config import TrainingConfig
 from trainer.train import load_splits, train
 
@@ -50,7 +51,7 @@ def step_seconds(config: TrainingConfig, documents: list) -> tuple[list[float], 
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=plain(__doc__.splitlines()[0]))
     parser.add_argument("--config", type=Path, default=REPO_ROOT / "configs" / "default-model.json")
     parser.add_argument("--steps", type=int, default=12)
     parser.add_argument("--documents", type=int, default=6)

@@ -28,6 +28,7 @@ from pathlib import Path
 import torch
 
 from benchmarks.train_step_time import CORPUS, REPO_ROOT, step_seconds
+from converters.console import plain
 from trainer.base_encoder import load_base
 from trainer.batching import make_batches
 from trainer.checkpoint import build_model
@@ -84,7 +85,7 @@ def bf16_peak_flops(device: torch.device) -> float:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=plain(__doc__.splitlines()[0]))
     parser.add_argument("--steps", type=int, default=40)
     parser.add_argument("--warmup", type=int, default=5)
     parser.add_argument("--documents", type=int, default=20)

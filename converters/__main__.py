@@ -19,6 +19,7 @@ from tqdm import tqdm
 
 from converters.annotation_conf import AnnotationConf, format_annotation_conf
 from converters.brat import Collection, read_collection, write_collection
+from converters.console import plain, plural
 from converters.document import Document
 from converters.errors import BAD_LABEL_CONFIG, ConversionError
 from converters.files import atomic_write_text, decode_utf8
@@ -45,7 +46,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m converters", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m converters", description=plain(__doc__))
     commands = parser.add_subparsers(required=True, metavar="COMMAND")
 
     to_ls = commands.add_parser("brat2ls", help="brat collection (directory or .zip) → LS tasks")
@@ -89,7 +90,7 @@ def _brat_to_label_studio(args: argparse.Namespace) -> str:
     if args.config_out:
         atomic_write_text(args.config_out, config_xml)
     _print_skipped(collection)
-    return _summary("brat2ls", collection, args.output, ("lines", "documents", "annotation lines"))
+    return _summary("brat2ls", collection, args.output, ("line", "document", "annotation line"))
 
 
 def _label_studio_to_brat(args: argparse.Namespace) -> str:
@@ -107,7 +108,7 @@ def _label_studio_to_brat(args: argparse.Namespace) -> str:
                      format_annotation_conf(entity_types, relation_types), overwrite=args.force,
                      progress=_bar("writing"))
     _print_skipped(collection)
-    return _summary("ls2brat", collection, args.output, ("lines", "tasks", "results"))
+    return _summary("ls2brat", collection, args.output, ("line", "task", "result"))
 
 
 def _conf_types(labels: list[str], path: Path, collection: Collection, lenient: bool
@@ -149,16 +150,18 @@ def _print_skipped(collection: Collection) -> None:
 def _summary(command: str, collection: Collection, output: Path,
              words: tuple[str, str, str]) -> str:
     """Counts of what was converted; ``words`` name a skipped line, a document left out whole
-    and what went with it (e.g. results, tasks, results for ls2brat)."""
+    and what went with it, in the singular (line, task, result for ls2brat)."""
     documents = collection.documents
     entities = sum(len(doc.entities) for doc in documents)
     relations = sum(len(doc.relations) for doc in documents)
     whole = [error for error in collection.skipped if error.dropped_annotations is not None]
     lines = len(collection.skipped) - len(whole)
-    dropped = (f", {len(whole)} skipped {words[1]} "
-               f"({sum(error.dropped_annotations for error in whole)} {words[2]})" if whole else "")
-    return (f"{command}: {len(documents)} documents, {entities} entities, {relations} relations, "
-            f"{lines} skipped {words[0]}{dropped} → {output}")
+    dropped = (f", {plural(len(whole), 'skipped ' + words[1])} "
+               f"({plural(sum(error.dropped_annotations for error in whole), words[2])})"
+               if whole else "")
+    return (f"{command}: {plural(len(documents), 'document')}, {plural(entities, 'entity')}, "
+            f"{plural(relations, 'relation')}, {plural(lines, 'skipped ' + words[0])}{dropped} "
+            f"→ {output}")
 
 
 if __name__ == "__main__":

@@ -16,6 +16,7 @@ import zipfile
 from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
 
+from converters.console import plural
 from converters.files import atomic_directory
 from trainer.errors import TrainerError
 
@@ -151,5 +152,5 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run_command(args: argparse.Namespace) -> int:
     counts = fetch_corpus(args.to, args.source, args.ref, args.force, args.base_url)
-    print(f"{counts['documents']} documents ({counts['annotated']} with .ann) in {args.to}")
+    print(f"{plural(counts['documents'], 'document')} ({counts['annotated']} with .ann) in {args.to}")
     return 0

@@ -7,6 +7,7 @@ from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from converters.console import plural
 from converters.document import Document, Entity, Relation
 from trainer.config import TrainingConfig
 from trainer.features import IGNORE, Example, SpecialIds, encode_window, sentence_pieces
@@ -73,8 +74,8 @@ def representability(documents: Sequence[Document]) -> dict[str, int]:
 
 
 def format_representability(counts: dict[str, int]) -> str:
-    return (f"unrepresentable: {counts['entities_lost']} of {counts['entities']} entities, "
-            f"{counts['relations_lost']} of {counts['relations']} relations")
+    return (f"unrepresentable: {counts['entities_lost']} of {plural(counts['entities'], 'entity')}, "
+            f"{counts['relations_lost']} of {plural(counts['relations'], 'relation')}")
 
 
 def relation_word_labels(aligned: AlignedSentence, main_id: str, labels: LabelMaps) -> list[int]:

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import torch
 
+from converters.console import plural
 from converters.document import Document
 from trainer.checkpoint import Loaded, load_checkpoint
 from trainer.config import (DEFAULT_NO_RELATION_BIAS, DEFAULT_OUTSIDE_BIAS, INFERENCE_PRECISIONS,
@@ -186,6 +187,7 @@ def run_command(args: argparse.Namespace) -> int:
                            path=args.output, hint="choose a new --output or pass --force") from None
     entities = sum(len(d.entities) for d in predicted)
     relations = sum(len(d.relations) for d in predicted)
-    print(f"{len(predicted)} documents, {entities} entities, {relations} relations -> "
+    print(f"{plural(len(predicted), 'document')}, {plural(entities, 'entity')}, "
+          f"{plural(relations, 'relation')} -> "
           f"{args.output} (model {predictor.version})")
     return 0

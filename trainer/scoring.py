@@ -19,6 +19,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from converters.console import plural
 from converters.document import Document
 from trainer.errors import TrainerError
 
@@ -158,7 +159,7 @@ def run_command(args: argparse.Namespace) -> int:
         return 0
     missing = len(set(gold) - set(pred))
     notes = [f"{missing} without predictions, scored as empty"] if missing else []
-    notes += [f"{len(extra)} prediction files without gold, ignored"] if extra else []
-    title = f"{len(gold)} gold documents" + (f" ({'; '.join(notes)})" if notes else "")
+    notes += [f"{plural(len(extra), 'prediction file')} without gold, ignored"] if extra else []
+    title = plural(len(gold), "gold document") + (f" ({'; '.join(notes)})" if notes else "")
     print(format_scores(scores, title))
     return 0

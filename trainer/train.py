@@ -17,6 +17,7 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
+from converters.console import plural
 from converters.document import Document
 from trainer.base_encoder import BaseEncoder, load_base
 from trainer.checkpoint import Loaded, build_model, load_checkpoint, save_checkpoint
@@ -135,7 +136,7 @@ def train(config: TrainingConfig, train_docs: Sequence[Document], dev_docs: Sequ
         raise TrainerError("E132", "train() needs an output_dir for the checkpoint",
                            hint="pass output_dir=Path(...)")
     if not any(document.entities for document in train_docs):
-        raise TrainerError("E130", f"no entities in the {len(train_docs)} training documents",
+        raise TrainerError("E130", f"no entities in the {plural(len(train_docs), 'training document')}",
                            hint="annotate some documents or check the collection path")
     seed_everything(config.seed)
     if config.threads:
@@ -306,7 +307,7 @@ def load_splits(data: Path, splits_file: Path | None, train_split: str, dev_spli
                                path=splits_file, hint="use --train-split/--dev-split")
         missing = [name for name in splits[split] if name not in by_name]
         if missing:
-            raise TrainerError("E134", f"split {split!r} names {len(missing)} documents not in "
+            raise TrainerError("E134", f"split {split!r} names {plural(len(missing), 'document')} not in "
                                        f"{data}, e.g. {missing[0]!r}", path=splits_file,
                                hint="point --data at the collection the splits were made for")
         chosen.append([by_name[name] for name in splits[split]])
@@ -320,7 +321,8 @@ def run_command(args: argparse.Namespace) -> int:
     config = TrainingConfig.from_args(args)
     train_docs, dev_docs = load_splits(Path(args.data), args.splits and Path(args.splits),
                                        args.train_split, args.dev_split)
-    print(f"{len(train_docs)} training and {len(dev_docs)} dev documents; "
+    print(f"{plural(len(train_docs), 'training document')} and "
+          f"{plural(len(dev_docs), 'dev document')}; "
           f"{format_representability(representability(train_docs))}", flush=True)
     result = train(config, train_docs, dev_docs, args.init_from, args.output)
     print(f"checkpoint: {result.checkpoint_dir} (device {result.device})")

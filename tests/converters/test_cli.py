@@ -66,7 +66,7 @@ def test_lenient_prints_each_skipped_line_and_counts_them(tmp_path: Path, write_
     run = converters("brat2ls", source, "-o", tmp_path / "tasks.json", "--lenient")
     assert run.returncode == 0
     assert [line.split(" [")[1][:4] for line in run.stderr.splitlines()] == ["C007", "C003"]
-    assert "1 entities, 0 relations, 2 skipped lines" in run.stdout
+    assert "1 entity, 0 relations, 2 skipped lines" in run.stdout
 
 
 def test_failed_ls2brat_leaves_no_output_directory(tmp_path: Path) -> None:
@@ -81,5 +81,5 @@ def test_failed_ls2brat_leaves_no_output_directory(tmp_path: Path) -> None:
     assert run.stderr.startswith(f"{export}: task 3, annotation 1: [C006] result #0 (id T1)")
     assert sorted(path.name for path in tmp_path.iterdir()) == ["export.json"]
     lenient = converters("ls2brat", export, "-o", out, "--lenient")
-    assert lenient.returncode == 0 and "1 documents, 0 entities" in lenient.stdout
+    assert lenient.returncode == 0 and "1 document, 0 entities" in lenient.stdout
     assert (out / "a.txt").read_text(encoding="utf-8") == "Бюджет"

@@ -25,7 +25,7 @@ from converters.labelstudio import build_label_config, document_to_task, parse_l
 from tests.fixtures.converters import EVERY_KIND_TEXT, every_kind_ann
 
 DEEP = "@@deep {}@@"
-SUMMARY = re.compile(r"(\d+) documents, (\d+) entities, (\d+) relations")
+SUMMARY = re.compile(r"(\d+) documents?, (\d+) entit(?:y|ies), (\d+) relations?,")
 FUZZ = settings(max_examples=150, deadline=None, derandomize=True, database=None,
                 suppress_health_check=[HealthCheck.function_scoped_fixture,
                                        HealthCheck.too_slow])

@@ -15,6 +15,7 @@ import pytest
 from converters import errors
 from converters.__main__ import main
 from converters.brat import read_collection
+from converters.console import plural
 
 TEXT = "Министерство экономики утвердило программу.\nИтог года"
 
@@ -73,7 +74,8 @@ def assert_refused_then_skipped(capsys: pytest.CaptureFixture, tmp_path: Path, b
     back = read_collection(out)
     entities = sum(len(doc.entities) for doc in back.documents)
     relations = sum(len(doc.relations) for doc in back.documents)
-    assert f"{len(back.documents)} documents, {entities} entities, {relations} relations" in stdout
+    counts = f"{plural(len(back.documents), 'document')}, {plural(entities, 'entity')}, "
+    assert counts + plural(relations, "relation") in stdout
     assert "good" in [doc.name for doc in back.documents]
     return stdout
 
@@ -93,7 +95,7 @@ def test_labels_and_offsets_brat_cannot_hold_are_refused(
     capsys: pytest.CaptureFixture, tmp_path: Path, result: list, found: str,
 ) -> None:
     stdout = assert_refused_then_skipped(capsys, tmp_path, task(result), errors.BAD_RESULT, found)
-    assert "1 skipped lines" in stdout, "one result skipped, the task kept"
+    assert "1 skipped line →" in stdout, "one result skipped, the task kept"
 
 
 @pytest.mark.parametrize("name", [".", "..", "../escape", "/tmp/abs", "a//b", "a/./b", "C:\\x",
@@ -103,7 +105,7 @@ def test_document_names_stay_inside_the_output_folder(
 ) -> None:
     stdout = assert_refused_then_skipped(capsys, tmp_path, task([region()], document=name),
                                          errors.BAD_EXPORT, "document name")
-    assert ", 1 skipped tasks (1 results)" in stdout
+    assert ", 1 skipped task (1 result)" in stdout
 
 
 def test_two_tasks_writing_the_same_files_are_refused(

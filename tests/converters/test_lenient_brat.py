@@ -42,7 +42,7 @@ def test_one_bad_byte_skips_its_line_not_the_document(
     status, stdout, stderr = run(capsys, "brat2ls", tmp_path / "src", "-o", tmp_path / "t.json",
                                  "--lenient")
     assert status == 0 and f"{tmp_path / 'src' / 'doc.ann'}:3: [C001]" in stderr
-    assert "1 documents, 3 entities, 1 relations, 1 skipped lines →" in stdout
+    assert "1 document, 3 entities, 1 relation, 1 skipped line →" in stdout
 
 
 def test_a_reference_to_an_undecodable_line_is_skipped_too(tmp_path: Path,
@@ -64,8 +64,8 @@ def test_a_document_left_out_whole_is_reported_with_its_annotations(
                                  "--lenient")
     assert status == 0
     assert "document 'bad' skipped with its 4 annotation lines" in stderr
-    assert stdout.startswith("brat2ls: 1 documents, 3 entities, 1 relations, 0 skipped lines, "
-                             "1 skipped documents (4 annotation lines) →")
+    assert stdout.startswith("brat2ls: 1 document, 3 entities, 1 relation, 0 skipped lines, "
+                             "1 skipped document (4 annotation lines) →")
 
 
 @pytest.mark.parametrize("entity_type", ["ME\x00T", "ME\x0bT", "ME\u00a0T", "ME\ufffeT", "!MET"])
@@ -77,7 +77,7 @@ def test_a_type_no_config_can_hold_names_its_file_and_line(
     status, stdout, stderr = run(capsys, "brat2ls", tmp_path / "src", "-o", tasks)
     assert status == 1 and stderr.startswith(f"{tmp_path / 'src' / 'doc.ann'}:3: [C002] type ")
     status, stdout, stderr = run(capsys, "brat2ls", tmp_path / "src", "-o", tasks, "--lenient")
-    assert status == 0 and "2 entities, 0 relations, 1 skipped lines" in stdout
+    assert status == 0 and "2 entities, 0 relations, 1 skipped line" in stdout
     (task,) = json.loads(tasks.read_text(encoding="utf-8"))
     assert [region["id"] for region in task["annotations"][0]["result"]] == ["T1", "T2"]
 

@@ -36,7 +36,7 @@ def test_train_command_writes_a_checkpoint_and_reports_dev_scores(corpus, tiny_e
                      "--max-length", "64", "--relation-max-length", "48", "--output",
                      tmp_path / "model")
     assert result.returncode == 0, result.stderr
-    assert "2 training and 1 dev documents; unrepresentable: 0 of 12 entities" in result.stdout
+    assert "2 training documents and 1 dev document; unrepresentable: 0 of 12 entities" in result.stdout
     assert "best dev: ner=" in result.stdout
     metrics = json.loads((tmp_path / "model" / "metrics.json").read_text())
     assert metrics["dev_documents"] == 1 and len(metrics["epoch_seconds"]) >= 1

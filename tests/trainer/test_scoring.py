@@ -108,7 +108,7 @@ def test_empty_sides_give_zero_not_division_errors():
 
 def test_text_table_lists_overall_and_each_type():
     gold = {"a": doc("a", GOLD_ENTITIES, [Relation("R1", "GOL", "T1", "T2")])}
-    table = format_scores(score_documents(gold, {}), "1 gold documents")
+    table = format_scores(score_documents(gold, {}), "1 gold document")
     assert "overall" in table and "GOL" in table and "SOC" in table
     assert table.splitlines()[3].split() == ["overall", "0.0000", "0.0000", "0.0000", "0", "0", "4"]
 
@@ -147,7 +147,7 @@ def test_score_command_table_reports_missing_and_stray_files(gold_and_pred):
     result = run_trainer("score", *map(str, gold_and_pred))
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines()[0] == ("2 gold documents (1 without predictions, scored as empty; "
-                                             "1 prediction files without gold, ignored)")
+                                             "1 prediction file without gold, ignored)")
 
 
 def test_score_command_bad_prediction_line_is_one_clear_line(gold_and_pred):
