@@ -27,6 +27,7 @@ log = logging.getLogger("backend")
 
 CLEANUP_INTERVAL_S = 2
 """How often waitress looks for connections idle past CLIENT_TIMEOUT_S."""
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 MAX_HEADER_BYTES = 64 * 1024
 """Largest request head accepted (Label Studio's are under 1 KB)."""
 
@@ -52,10 +53,18 @@ def preload_default_model(app: Flask) -> None:
     threading.Thread(target=load, name="preload-default-model", daemon=True).start()
 
 
+def configure_logging(settings: Settings) -> None:
+    """The root logger at LOG_LEVEL; and, when WORKERS is set, the line saying it is not used."""
+    logging.basicConfig(format=LOG_FORMAT)
+    logging.getLogger().setLevel(settings.log_level)
+    if settings.one_process_note:
+        log.warning("%s", settings.one_process_note)
+
+
 def main() -> int:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
         settings = Settings.from_env()
+        configure_logging(settings)
         app = create_app(settings)
     except (BackendError, RegistryError) as error:
         print(f"backend: {error}", file=sys.stderr)

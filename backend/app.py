@@ -108,6 +108,7 @@ def create_app(settings: Settings | None = None) -> Flask:
                                "set DEFAULT_MODEL to a checkpoint from `python -m trainer train`")
         return served
 
+    @app.get("/")
     @app.get("/health")
     def health():
         return jsonify(status="UP", model_class="JointModel", loaded_versions=models.loaded_versions(),

@@ -10,6 +10,9 @@ from pathlib import Path
 from backend.errors import BAD_SETTINGS, BackendError
 from trainer.config import INFERENCE_PRECISIONS, DecisionBiases, default_model_setting
 from trainer.errors import TrainerError
+from retraining.label_studio_access import label_studio_url
+
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
 
 @dataclass(frozen=True)
@@ -22,7 +25,8 @@ class Settings:
     """DEFAULT_MODEL: checkpoint served to projects that have no published version (unset: the
     shipped model; ``none``: none)."""
     label_studio_url: str | None = None
-    """LABEL_STUDIO_URL: used by retraining when /setup has not recorded a hostname."""
+    """LABEL_STUDIO_URL (alias LABEL_STUDIO_HOST, as in label-studio-ml-backend): where the
+    retraining reaches Label Studio; wins over the hostname /setup records."""
     label_studio_api_key: str | None = field(default=None, repr=False)
     """LABEL_STUDIO_API_KEY: a personal access token (or legacy token) for the retraining job."""
     basic_auth_user: str | None = None
@@ -55,6 +59,11 @@ class Settings:
     """CLIENT_TIMEOUT_S: a connection that sends or reads nothing for this long is closed."""
     connection_limit: int = 1000
     """CONNECTION_LIMIT: open connections served at once (idle or slow ones hold no thread)."""
+    log_level: str = "INFO"
+    """LOG_LEVEL: DEBUG, INFO, WARNING, ERROR or CRITICAL, as in label-studio-ml-backend."""
+    workers: int | None = None
+    """WORKERS: read only to say that it is not used: the backend is one process by design (one
+    model in memory, one inference queue, versions swapped in one place); THREADS scales it."""
     prediction_cache_size: int = 500
     """PREDICTION_CACHE_SIZE: predicted documents kept for retries after a Label Studio timeout
     (0 keeps none, e.g. to time the model)."""
@@ -71,6 +80,9 @@ class Settings:
             raise BackendError(500, BAD_SETTINGS, f"INFERENCE_QUEUE_SIZE: expected fewer than THREADS "
                                f"({self.threads}), found {self.inference_queue_size}",
                                "leave threads free for /health, /setup and /webhook")
+        if self.log_level not in LOG_LEVELS:
+            raise BackendError(500, BAD_SETTINGS, f"LOG_LEVEL: expected one of {', '.join(LOG_LEVELS)}, "
+                                                  f"found {self.log_level!r}")
         if self.precision not in INFERENCE_PRECISIONS:
             raise BackendError(500, BAD_SETTINGS, f"PRECISION: expected one of {', '.join(INFERENCE_PRECISIONS)}, "
                                                   f"found {self.precision!r}")
@@ -79,6 +91,15 @@ class Settings:
     def inference_slots(self) -> int:
         """INFERENCE_QUEUE_SIZE, or half of THREADS (at least one) when unset."""
         return self.inference_queue_size or max(1, self.threads // 2)
+
+    @property
+    def one_process_note(self) -> str | None:
+        """The log line for a WORKERS setting, which the single-process backend does not honour."""
+        if self.workers is None:
+            return None
+        return (f"WORKERS={self.workers} is not used: the backend is one process by design (one "
+                f"model in memory, one inference queue, one version served at a time); scale "
+                f"with THREADS ({self.threads}) and INFERENCE_QUEUE_SIZE instead")
 
     @property
     def basic_auth_enabled(self) -> bool:
@@ -96,7 +117,7 @@ class Settings:
         return cls(
             model_dir=Path(env.get("MODEL_DIR", "models")),
             default_model=default_model_setting(default_model),
-            label_studio_url=env.get("LABEL_STUDIO_URL"),
+            label_studio_url=label_studio_url(env),
             label_studio_api_key=env.get("LABEL_STUDIO_API_KEY"),
             basic_auth_user=env.get("BASIC_AUTH_USER"),
             basic_auth_pass=env.get("BASIC_AUTH_PASS"),
@@ -113,6 +134,8 @@ class Settings:
             inference_queue_size=_int_at_least(env, "INFERENCE_QUEUE_SIZE", 0) or None,
             client_timeout_s=_int_at_least(env, "CLIENT_TIMEOUT_S", 30),
             connection_limit=_int_at_least(env, "CONNECTION_LIMIT", 1000),
+            log_level=env.get("LOG_LEVEL", "INFO").upper(),
+            workers=_int_at_least(env, "WORKERS", 1) if "WORKERS" in env else None,
         )
 
 

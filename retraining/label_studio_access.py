@@ -27,6 +27,12 @@ SHOWN_CHARS = 80
 Origin = tuple[str, str, int]
 
 
+def label_studio_url(env: Mapping[str, str]) -> str | None:
+    """LABEL_STUDIO_URL, or LABEL_STUDIO_HOST as HumanSignal's label-studio-ml-backend examples
+    name it (LABEL_STUDIO_URL wins when both are set); empty counts as unset."""
+    return env.get("LABEL_STUDIO_URL") or env.get("LABEL_STUDIO_HOST") or None
+
+
 def origin(url: str) -> Origin | None:
     """``(scheme, host, port)`` of an http(s) URL, lower-cased with the default port filled in."""
     try:
@@ -60,7 +66,7 @@ class LabelStudioAccess:
     """What the operator configured for reaching Label Studio (the worker's environment)."""
 
     url: str | None = None
-    """LABEL_STUDIO_URL."""
+    """LABEL_STUDIO_URL (or its alias LABEL_STUDIO_HOST, see ``label_studio_url``)."""
     api_key: str | None = field(default=None, repr=False)
     """LABEL_STUDIO_API_KEY: sent only to ``url``; kept out of ``repr`` (and so of logs)."""
     allowed_origins: frozenset[Origin] = frozenset()
@@ -68,7 +74,7 @@ class LabelStudioAccess:
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> LabelStudioAccess:
-        return cls(env.get("LABEL_STUDIO_URL") or None, env.get("LABEL_STUDIO_API_KEY") or None,
+        return cls(label_studio_url(env), env.get("LABEL_STUDIO_API_KEY") or None,
                    allowed_origins(env.get("LABEL_STUDIO_ALLOWED_HOSTS")))
 
     def resolve(self, project: str, passed: tuple[str | None, str | None],

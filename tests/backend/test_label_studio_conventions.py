@@ -1,0 +1,68 @@
+"""Issue 19, item 4: the conventions of HumanSignal's label-studio-ml-backend that Label Studio
+users expect: ``GET /`` as a health check, LOG_LEVEL, LABEL_STUDIO_HOST, WORKERS, a model_version
+that follows the decoding biases, ``predicted_values``, coded /jobs errors, and interactive
+pre-annotation (``context``)."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+
+from backend import __main__ as server
+from backend.errors import BackendError
+from backend.settings import Settings
+from retraining.job import RetrainSettings
+
+
+def test_root_answers_like_health(client):
+    root, health = client.get("/"), client.get("/health")
+    assert root.status_code == health.status_code == 200
+    assert root.get_json() == health.get_json()
+
+
+def test_root_stays_open_under_basic_auth(tmp_path, eager_checkpoint):
+    from tests.backend.conftest import make_client
+    client = make_client(tmp_path, eager_checkpoint, basic_auth_user="u", basic_auth_pass="p")
+    assert client.get("/").status_code == 200
+    assert client.post("/setup", json={"project": "1"}).status_code == 401
+
+
+@pytest.mark.parametrize("raw, level", [("DEBUG", logging.DEBUG), ("warning", logging.WARNING)])
+def test_log_level_is_honoured(raw, level):
+    root = logging.getLogger()
+    before = (root.level, list(root.handlers))
+    try:
+        server.configure_logging(Settings.from_env({"LOG_LEVEL": raw}))
+        assert root.level == level
+    finally:
+        root.handlers[:] = before[1]
+        root.setLevel(before[0])
+
+
+def test_an_unknown_log_level_is_refused():
+    with pytest.raises(BackendError) as raised:
+        Settings.from_env({"LOG_LEVEL": "LOUD"})
+    assert raised.value.code == "B008" and "LOG_LEVEL" in raised.value.message
+
+
+def test_label_studio_host_is_an_alias_of_label_studio_url():
+    alias = {"LABEL_STUDIO_HOST": "http://ls:8080", "LABEL_STUDIO_API_KEY": "k"}
+    assert Settings.from_env(alias).label_studio_url == "http://ls:8080"
+    assert RetrainSettings.from_env(alias).label_studio.url == "http://ls:8080"
+    both = dict(alias, LABEL_STUDIO_URL="http://url:8080")
+    assert Settings.from_env(both).label_studio_url == "http://url:8080"
+    assert RetrainSettings.from_env(both).label_studio.url == "http://url:8080"
+
+
+def test_workers_gives_a_clear_one_process_line(caplog):
+    root = logging.getLogger()
+    before = (root.level, list(root.handlers))
+    caplog.set_level(logging.INFO)
+    try:
+        server.configure_logging(Settings.from_env({"WORKERS": "4"}))
+    finally:
+        root.handlers[:] = before[1]
+        root.setLevel(before[0])
+    assert "WORKERS=4 is not used: the backend is one process by design" in caplog.text
+    assert Settings.from_env({}).one_process_note is None
