@@ -124,7 +124,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         if isinstance(hostname, str) and isinstance(token, str) and hostname and token:
             registry.save_label_studio_connection(project, hostname, token)
         version = models.current_version(project)
-        return jsonify(model_version=version.name if version else NO_MODEL_VERSION)
+        return jsonify(model_version=models.served_name(version) if version else NO_MODEL_VERSION)
 
     @app.post("/predict")
     def predict():
@@ -143,8 +143,8 @@ def create_app(settings: Settings | None = None) -> Flask:
             started = time.perf_counter()
             answer = predict_tasks(tasks, config, served, predictions)
             log.info("project %s: %d task(s) predicted with %s in %.2f s", project, len(tasks),
-                     served.version.name, time.perf_counter() - started)
-            return answer, served.version.name
+                     served.name, time.perf_counter() - started)
+            return answer, served.name
 
         results, version = inference.run(work, timeout_s=settings.request_timeout_s)
         return jsonify(results=results, model_version=version)
@@ -180,9 +180,9 @@ def create_app(settings: Settings | None = None) -> Flask:
             listed.append(default)
         current = registry.current(projects[0]) if raw else default
         return jsonify(
-            versions=[version.name for version in listed],
-            current=current.name if current else None,
-            details=[{"name": v.name, "project": v.project, "promoted": v.promoted,
+            versions=[models.served_name(version) for version in listed],
+            current=models.served_name(current) if current else None,
+            details=[{"name": models.served_name(v), "project": v.project, "promoted": v.promoted,
                       "created_at": v.created_at, "metrics": v.metrics} for v in listed],
         )
 

@@ -32,6 +32,14 @@ class ServedModel:
     version: ModelVersion
     predictor: Any
     """A ``trainer.predict.Predictor``: ``.predict(texts, names)``, ``.entity_types``, ``.relation_types``."""
+    suffix: str = ""
+    """``DecisionBiases.version_suffix()`` of the biases it decodes with."""
+
+    @property
+    def name(self) -> str:
+        """The ``model_version`` answered to Label Studio: the version's name, plus the biases'
+        suffix when they are not the defaults (``ModelCache.served_name``)."""
+        return self.version.name + self.suffix
 
 
 def load_predictor(path: Path, device: str, precision: str = "auto",
@@ -61,6 +69,10 @@ class ModelCache:
         """Predictors loaded since start (a model reloaded per request would show here)."""
         self._last_served: dict[str, ServedModel] = {}
         """Per project, the model answered last: kept serving while a newer version fails to load."""
+
+    def served_name(self, version: ModelVersion) -> str:
+        """``version``'s name as /setup, /predict and /versions report it (see ``ServedModel.name``)."""
+        return version.name + self.biases.version_suffix()
 
     def current_version(self, project: str) -> ModelVersion | None:
         """The version the project would be served now, without loading anything."""
@@ -100,7 +112,7 @@ class ModelCache:
             if served is None:
                 log.info("loading model %s from %s", version.name, version.path)
                 served = ServedModel(version, load_predictor(version.path, self.device, self.precision,
-                                                                 self.biases))
+                                                                 self.biases), self.biases.version_suffix())
                 with self._lock:
                     self.load_count += 1
                     self._loaded[key] = served
@@ -113,7 +125,7 @@ class ModelCache:
     def loaded_versions(self) -> list[str]:
         """Names of the versions in memory, least recently used first."""
         with self._lock:
-            return [served.version.name for served in self._loaded.values()]
+            return [served.name for served in self._loaded.values()]
 
     def _lookup(self, key: tuple[Path, str]) -> ServedModel | None:
         with self._lock:

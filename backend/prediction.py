@@ -87,8 +87,8 @@ def predict_tasks(tasks: list, config: LabelConfig, served: ServedModel,
     for index in range(len(tasks)):
         doc = by_index.get(index)
         if doc is None:
-            predictions.append({"model_version": served.version.name, "score": EMPTY_TEXT_SCORE, "result": []})
+            predictions.append({"model_version": served.name, "score": EMPTY_TEXT_SCORE, "result": []})
             continue
         log_absent_types(doc, config)
-        predictions.append(document_to_prediction(doc, config, served.version.name))
+        predictions.append(document_to_prediction(doc, config, served.name))
     return predictions

@@ -79,6 +79,14 @@ class DecisionBiases:
             values[name] = checked_bias(variable, value, found=repr(raw))
         return cls(**values)
 
+    def version_suffix(self) -> str:
+        """What a served model's name gets when these biases are not the defaults, e.g.
+        ``+ob0.5+nrb2``: Label Studio asks again only for a ``model_version`` it has not stored, so
+        predictions decoded another way must carry another name. Empty at the defaults."""
+        if self == DecisionBiases():
+            return ""
+        return f"+ob{self.outside:g}+nrb{self.no_relation:g}"
+
 
 def _option(default: Any, help: str) -> Any:
     return field(default=default, metadata={"help": help})

@@ -66,3 +66,24 @@ def test_workers_gives_a_clear_one_process_line(caplog):
         root.setLevel(before[0])
     assert "WORKERS=4 is not used: the backend is one process by design" in caplog.text
     assert Settings.from_env({}).one_process_note is None
+
+
+def test_model_version_follows_the_decoding_biases(tmp_path, eager_checkpoint, label_config):
+    """Label Studio fetches again only for a model_version it has not stored: the same version
+    decoded with other biases is named apart, alike in /setup, /predict and /versions."""
+    from tests.backend.conftest import make_client
+    from trainer.config import DecisionBiases
+    tasks = {"tasks": [{"id": 1, "data": {"text": "Министерство утвердило методику."}}],
+             "label_config": label_config, "project": "3.1795623812"}
+    names = []
+    for index, biases in enumerate((DecisionBiases(), DecisionBiases(outside=0.5, no_relation=2.0))):
+        client = make_client(tmp_path / str(index), eager_checkpoint, biases=biases)
+        setup = client.post("/setup", json={"project": "3.1795623812"}).get_json()["model_version"]
+        answer = client.post("/predict", json=tasks).get_json()
+        versions = client.get("/versions").get_json()
+        assert answer["model_version"] == answer["results"][0]["model_version"] == setup
+        assert versions["current"] == setup and setup in versions["versions"]
+        assert client.get("/health").get_json()["loaded_versions"] == [setup]
+        names.append(setup)
+    assert names[0].startswith("default-") and "+" not in names[0]
+    assert names[1] == names[0] + "+ob0.5+nrb2"
