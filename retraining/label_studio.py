@@ -52,7 +52,7 @@ def label_studio_client(url: str, api_key: str) -> LabelStudio:
 
 def project_label_config(client: LabelStudio, url: str, project: str) -> LabelConfig:
     """The project's labeling config: tag names, labels, and the task data field of ``<Text>``."""
-    with label_studio_errors(url, project):
+    with label_studio_errors(url, project, "the request for the labeling config"):
         label_config = client.projects.get(id=int(project)).label_config
     try:
         return parse_label_config(label_config or "")
@@ -65,7 +65,7 @@ def project_label_config(client: LabelStudio, url: str, project: str) -> LabelCo
 
 def fetch_export(client: LabelStudio, url: str, project: str) -> list[dict[str, Any]]:
     """``GET /api/projects/<project>/export`` (JSON, annotated tasks) as a list of task dicts."""
-    with label_studio_errors(url, project):
+    with label_studio_errors(url, project, "the export"):
         body = b"".join(client.projects.exports.download_sync(id=int(project)))
     try:
         tasks = json.loads(body)
@@ -84,8 +84,10 @@ def fetch_export(client: LabelStudio, url: str, project: str) -> list[dict[str, 
 
 
 @contextmanager
-def label_studio_errors(url: str, project: str) -> Iterator[None]:
-    """Turn the SDK's transport and HTTP errors into RetrainErrors that name the cause."""
+def label_studio_errors(url: str, project: str, request: str = "the export") -> Iterator[None]:
+    """Turn the SDK's transport and HTTP errors into RetrainErrors that name the cause;
+    ``request`` names what was asked of Label Studio ("the export", "the upload of a prediction
+    for task 5") in the message of an unexpected HTTP error."""
     try:
         yield
     except httpx.TransportError as error:
@@ -95,10 +97,10 @@ def label_studio_errors(url: str, project: str) -> Iterator[None]:
             "reachable from the worker",
         ) from error
     except ApiError as error:
-        raise _explain_api_error(error, url, project) from error
+        raise _explain_api_error(error, url, project, request) from error
 
 
-def _explain_api_error(error: ApiError, url: str, project: str) -> RetrainError:
+def _explain_api_error(error: ApiError, url: str, project: str, request: str) -> RetrainError:
     if error.status_code in (401, 403):
         return RetrainError(
             TOKEN_REFUSED, f"Label Studio at {url} rejected the token (HTTP {error.status_code}: "
@@ -112,8 +114,9 @@ def _explain_api_error(error: ApiError, url: str, project: str) -> RetrainError:
             "check the project id; the backend learns it from /setup and webhooks",
         )
     return RetrainError(
-        LABEL_STUDIO_FAILED, f"Label Studio at {url} answered HTTP {error.status_code} to the export of project "
-        f"{project}: {_api_detail(error)}",
+        LABEL_STUDIO_FAILED, f"Label Studio at {url} answered HTTP {error.status_code} to {request} of "
+        f"project {project}: {_api_detail(error)}",
+        "see Label Studio's log for the cause; once it answers again, press Start Training again",
     )
 
 
@@ -143,6 +146,7 @@ def latest_human_annotations(tasks: list[dict[str, Any]], text_key: str = "text"
             raise RetrainError(
                 BAD_RESULT, f"task {task_id}: annotation {latest.get('id')} has a result of type "
                 f"{type(result).__name__}, expected a list of regions",
+                "fix or delete that annotation in Label Studio, or re-import the task",
             )
         annotated.append(AnnotatedTask(task_id, _task_text(task, text_key), result, latest.get("id")))
     return sorted(annotated, key=lambda item: item.task_id)

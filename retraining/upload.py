@@ -25,7 +25,7 @@ def unlabeled_tasks(client: LabelStudio, url: str, project: str, text_key: str) 
 
     Label Studio leaves cancelled (skipped) annotations out of ``total_annotations``, so a skipped
     task is pre-annotated too, for whoever picks it up next."""
-    with label_studio_errors(url, project):
+    with label_studio_errors(url, project, "the task list"):
         tasks = list(client.tasks.list(project=int(project), fields="task_only"))
     unlabeled = []
     for task in tasks:
@@ -53,7 +53,7 @@ def upload_predictions(
         documents = predictor.predict([text for _, text in batch], names=[str(task_id) for task_id, _ in batch])
         for (task_id, _), document in zip(batch, documents, strict=True):
             # the same prediction /predict answers (converters/ls_write.py document_to_prediction)
-            with label_studio_errors(url, project):
+            with label_studio_errors(url, project, f"the upload of a prediction for task {task_id}"):
                 client.predictions.create(task=task_id, **document_to_prediction(document, config, model_version))
         if on_batch is not None:
             on_batch(start + len(batch), len(tasks))

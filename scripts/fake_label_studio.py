@@ -6,7 +6,9 @@ without a real one.
 page, then 404 as Label Studio does) those plus the unlabeled ones, and ``POST /api/predictions/``
 stores a prediction; all only with ``Authorization: Token <token>`` (else 401 with Label Studio's
 JSON body), 404 for unknown projects. Request paths and stored predictions are recorded so tests
-can check what the job did.
+can check what the job did. ``failures`` makes one kind of request (``project``, ``export``,
+``tasks`` or ``predictions``) answer a given status and body instead (bytes are sent as they are),
+so tests can see how the job meets a broken Label Studio.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ class ExportServer:
     unlabeled: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
     predictions: list[dict[str, Any]] = field(default_factory=list)
     requests: list[str] = field(default_factory=list)
+    failures: dict[str, tuple[int, Any]] = field(default_factory=dict)
     url: str = ""
 
     def start(self) -> None:
@@ -41,8 +44,11 @@ class ExportServer:
                 server.requests.append(self.path)
                 match = PROJECT_PATH.match(self.path)
                 tasks = TASKS_PATH.match(self.path)
+                kind = "tasks" if tasks else "export" if match and match.group(2) else "project"
                 if self.headers.get("Authorization") != f"Token {server.token}":
                     self._answer(401, {"detail": "Invalid token."})
+                elif kind in server.failures:
+                    self._answer(*server.failures[kind])
                 elif tasks is not None:
                     self._answer_tasks(parse_qs(tasks.group(1)))
                 elif match is None or int(match.group(1)) not in server.projects:
@@ -60,6 +66,8 @@ class ExportServer:
                     self._answer(401, {"detail": "Invalid token."})
                 elif self.path != "/api/predictions/":
                     self._answer(404, {"detail": "Not found."})
+                elif "predictions" in server.failures:
+                    self._answer(*server.failures["predictions"])
                 else:
                     server.predictions.append(body)
                     self._answer(201, {"id": len(server.predictions), **body})
@@ -79,7 +87,7 @@ class ExportServer:
                                    "total_predictions": 0})
 
             def _answer(self, status: int, body: Any) -> None:
-                payload = json.dumps(body, ensure_ascii=False).encode()
+                payload = body if isinstance(body, bytes) else json.dumps(body, ensure_ascii=False).encode()
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(payload)))
