@@ -5,6 +5,9 @@
 ``<MODEL_DIR>/.staging/``, and the registry copies a finished checkpoint in atomically. Steps:
 
 1. fetch the project's export through label-studio-sdk; keep the latest human annotation per task;
+   a task whose annotation does not convert is skipped and listed in the result (``skipped_tasks``:
+   task id, annotation id and why), and the job trains on the rest; it fails (R205) only when the
+   skipped tasks leave fewer than RETRAIN_MIN_TASKS;
 2. hold out a seeded share of the tasks, score the current model (the project's promoted version,
    else ``DEFAULT_MODEL``) on them with the official RuREBus scorer;
 3. fine-tune from that model (from the encoder when there is none) on the rest;
@@ -39,7 +42,6 @@ from trainer.errors import TrainerError
 from retraining.progress import JobProgress
 from retraining.label_studio_access import LabelStudioAccess
 from retraining.label_studio import (
-    AnnotatedTask,
     fetch_export,
     label_studio_client,
     latest_human_annotations,
@@ -60,6 +62,8 @@ STAGING_DIR = ".staging"
 """Under MODEL_DIR; not a valid project key, so the registry never lists it as a project."""
 CPU_RETRAIN_STEPS = 400
 """Default step budget of a retraining on a CPU: about 6 min of fine-tuning on 2 cores."""
+SHOWN_SKIPPED = 5
+"""Skipped tasks an R205 message quotes (the job result lists them all)."""
 
 
 @dataclass(frozen=True)
@@ -156,7 +160,8 @@ def retrain_project(
                                                registry.label_studio_connection(project) or {})
     client = label_studio_client(url, token)
     label_config = project_label_config(client, url, project)
-    documents = _annotated_documents(client, url, project, label_config, settings.min_tasks, progress)
+    documents, skipped = _annotated_documents(client, url, project, label_config, settings.min_tasks,
+                                              progress)
     train_ids, holdout_ids = split_holdout(sorted(documents), settings.holdout_share, settings.seed)
     holdout = [documents[task_id] for task_id in holdout_ids]
 
@@ -204,6 +209,7 @@ def retrain_project(
         "started_from": started_from,
         "train_task_ids": train_ids,
         "holdout_task_ids": holdout_ids,
+        "skipped_tasks": skipped,
         "predictions": predictions,
         "seconds": round(time.monotonic() - started, 1),
     }
@@ -213,28 +219,44 @@ def retrain_project(
 
 
 def _annotated_documents(client: LabelStudio, url: str, project: str, label_config: LabelConfig,
-                         min_tasks: int, progress: JobProgress) -> dict[int, Document]:
-    """The latest human annotation of each task as a Document, by task id."""
+                         min_tasks: int, progress: JobProgress
+                         ) -> tuple[dict[int, Document], list[dict[str, Any]]]:
+    """The latest human annotation of each task as a Document, by task id, and the tasks skipped
+    because their annotation does not convert (task id, annotation id, why).
+
+    One bad annotation costs its task, not the retraining: the annotator sees it listed in the
+    job result and fixes it for the next run. Only when the skipped tasks leave too few to train
+    on does the job fail, with R205 naming them."""
     tasks = fetch_export(client, url, project)
     annotated = latest_human_annotations(tasks, label_config.text_key)
-    progress.stage("convert", exported_tasks=len(tasks), annotated_tasks=len(annotated))
-    if len(annotated) < min_tasks:
+    documents: dict[int, Document] = {}
+    skipped: list[dict[str, Any]] = []
+    for item in annotated:
+        try:
+            documents[item.task_id] = result_to_document(f"task-{item.task_id}", item.text, item.result)
+        except ConversionError as error:
+            log.warning("project %s: task %s skipped: %s", project, item.task_id, error)
+            skipped.append({"task_id": item.task_id, "annotation_id": item.annotation_id,
+                            "code": BAD_ANNOTATION, "why": str(error)})
+    progress.stage("convert", exported_tasks=len(tasks), annotated_tasks=len(annotated),
+                   skipped_tasks=len(skipped))
+    if len(documents) >= min_tasks:
+        return documents, skipped
+    if skipped:
+        shown = "; ".join(f"task {s['task_id']}, annotation {s['annotation_id']}: {s['why']}"
+                          for s in skipped[:SHOWN_SKIPPED])
+        more = f"; and {len(skipped) - SHOWN_SKIPPED} more" if len(skipped) > SHOWN_SKIPPED else ""
         raise RetrainError(
-            TOO_FEW_TASKS, f"project {project} has {len(annotated)} annotated task(s) in Label Studio; "
-            f"retraining needs at least {min_tasks}",
-            "submit more annotations, then press Start Training again",
+            BAD_ANNOTATION, f"project {project}: {len(skipped)} of {len(annotated)} annotated task(s) "
+            f"do not convert, leaving {len(documents)}; retraining needs at least {min_tasks} "
+            f"({shown}{more})",
+            "fix or delete those annotations in Label Studio",
         )
-    return {item.task_id: _to_document(item) for item in annotated}
-
-
-def _to_document(item: AnnotatedTask) -> Document:
-    try:
-        return result_to_document(f"task-{item.task_id}", item.text, item.result)
-    except ConversionError as error:
-        raise RetrainError(
-            BAD_ANNOTATION, f"task {item.task_id}, annotation {item.annotation_id}: {error}",
-            "fix or delete that annotation in Label Studio",
-        ) from error
+    raise RetrainError(
+        TOO_FEW_TASKS, f"project {project} has {len(annotated)} annotated task(s) in Label Studio; "
+        f"retraining needs at least {min_tasks}",
+        "submit more annotations, then press Start Training again",
+    )
 
 
 def _predict_unlabeled(client: LabelStudio, url: str, project: str, version: ModelVersion,
