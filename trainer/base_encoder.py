@@ -48,10 +48,27 @@ class BaseEncoder:
     tokenizer: object
 
 
+def quiet_transformers() -> None:
+    """Silence transformers' own progress bars ("Loading weights", "Writing model shards"),
+    which every command and the backend would otherwise print at each model load or encoder
+    build, with the library's switch (``transformers.utils.logging.disable_progress_bar``).
+    That switch also turns huggingface_hub's download bars off; they are turned back on unless
+    they were already off (``HF_HUB_DISABLE_PROGRESS_BARS``), since a first download is long."""
+    from huggingface_hub.utils import are_progress_bars_disabled, enable_progress_bars
+    from transformers.utils import logging
+
+    download_bars = not are_progress_bars_disabled()
+    logging.disable_progress_bar()
+    if download_bars:
+        enable_progress_bars()
+
+
 def new_encoder(config_or_directory) -> torch.nn.Module:
     """``AutoModel`` from a config (random weights, to be overwritten) or a directory; without
     the pooler where the architecture has one, since only token states are used."""
     from transformers import AutoModel
+
+    quiet_transformers()
 
     make = (AutoModel.from_pretrained if isinstance(config_or_directory, (str, Path))
             else AutoModel.from_config)
@@ -86,6 +103,7 @@ def load_base(name: str) -> BaseEncoder:
     """The base encoder ``name``, loaded (and for the offline default built) on first use."""
     from transformers import AutoTokenizer
 
+    quiet_transformers()  # before resolve_encoder, which may build (and write) the encoder
     with _LOCK:
         if name not in _BASES:
             directory = resolve_encoder(name)

@@ -117,6 +117,14 @@ class Predictor:
         return states
 
 
+def progress_bar(documents: int, label: str):
+    """One bar counting documents on stderr; commands open one at a time, so logs never hold
+    the cursor-up escapes of stacked bars."""
+    from tqdm import tqdm
+
+    return tqdm(total=documents, desc=label, unit="doc", dynamic_ncols=True)
+
+
 def add_precision_argument(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--precision", choices=INFERENCE_PRECISIONS, default="auto",
                         help="auto: bf16 autocast where the CPU or GPU computes bf16 natively "
@@ -157,6 +165,7 @@ def run_command(args: argparse.Namespace) -> int:
     from converters.brat import read_collection, write_collection
     from converters.errors import ConversionError
     from trainer.merge import add_predictions
+    from trainer.report import ProgressPredictor
 
     try:
         collection = read_collection(args.src)
@@ -173,7 +182,9 @@ def run_command(args: argparse.Namespace) -> int:
                   "without new annotations", file=sys.stderr)
     predictor = Predictor.load(args.model, args.device, args.batch_size, args.precision,
                                biases_from(args))
-    predicted = predictor.predict([d.text for d in documents], [d.name for d in documents])
+    with progress_bar(len(documents), "predict") as bar:
+        stepped = ProgressPredictor(predictor, lambda _step, done: bar.update(done - bar.n))
+        predicted = stepped.predict([d.text for d in documents], [d.name for d in documents])
     if args.keep_existing:
         predicted = [add_predictions(old, new) for old, new in zip(documents, predicted)]
     # brat needs the types declared to display them: the collection's own file (from a folder

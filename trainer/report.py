@@ -20,7 +20,8 @@ from converters.document import Document
 from converters.files import atomic_write_text
 from trainer.config import SHIPPED_MODEL
 from trainer.errors import TrainerError
-from trainer.predict import Predictor, add_bias_arguments, add_precision_argument, biases_from
+from trainer.predict import (Predictor, add_bias_arguments, add_precision_argument, biases_from,
+                             progress_bar)
 from trainer.scoring import format_scores, read_gold
 
 TRACKS = {"ner": "NER", "relations_gold_entities": "relations (gold entities)", "end_to_end": "end-to-end"}
@@ -54,6 +55,7 @@ class ProgressPredictor:
     def _in_steps(self, step: str, items: list, run: Callable[[list], list[Document]]) -> list[Document]:
         started = time.perf_counter()
         results: list[Document] = []
+        self.progress(step, 0)
         for start in range(0, len(items), DOCUMENTS_PER_STEP):
             results.extend(run(items[start:start + DOCUMENTS_PER_STEP]))
             self.progress(step, len(results))
@@ -144,8 +146,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run_command(args: argparse.Namespace) -> int:
-    from tqdm import tqdm
-
     if args.splits:
         from trainer.train import load_splits
 
@@ -157,14 +157,18 @@ def run_command(args: argparse.Namespace) -> int:
                                precision=args.precision, biases=biases_from(args))
     steps = {"predict_from_text": "predict from text", "predict_relations_given_entities":
              "predict relations (gold entities)"}
-    bars = {step: tqdm(total=len(gold), desc=label, unit="doc") for step, label in steps.items()}
+    bars = []  # one bar per step, the previous one closed first (two open bars interleave)
 
     def progress(step: str, done: int) -> None:
-        bars[step].update(done - bars[step].n)
+        if not bars or bars[-1].desc != steps[step]:
+            if bars:
+                bars[-1].close()
+            bars.append(progress_bar(len(gold), steps[step]))
+        bars[-1].update(done - bars[-1].n)
 
     results = evaluate(predictor, gold, progress)
-    for bar in bars.values():
-        bar.close()
+    if bars:
+        bars[-1].close()
     gold_source = f"{args.gold} ({args.split} split of {args.splits})" if args.splits else str(args.gold)
     results["meta"] = {"model": str(args.model), "version": predictor.version, "gold": gold_source,
                        "documents": len(gold), "device": str(predictor.device),

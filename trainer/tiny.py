@@ -29,6 +29,10 @@ def build_tiny_encoder(directory: Path, seed: int = 0) -> Path:
     from tokenizers import Tokenizer, decoders, models, normalizers, pre_tokenizers, processors
     from transformers import BertConfig, BertModel, BertTokenizerFast
 
+    from trainer.base_encoder import quiet_transformers
+
+    quiet_transformers()
+
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
     normalizer = normalizers.BertNormalizer(lowercase=True, strip_accents=False)

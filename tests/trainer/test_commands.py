@@ -38,6 +38,7 @@ def test_train_command_writes_a_checkpoint_and_reports_dev_scores(corpus, tiny_e
     assert result.returncode == 0, result.stderr
     assert "2 training documents and 1 dev document; unrepresentable: 0 of 12 entities" in result.stdout
     assert "best dev: ner=" in result.stdout
+    assert not any(bar in result.stderr for bar in ("Loading weights", "Writing model shards"))
     metrics = json.loads((tmp_path / "model" / "metrics.json").read_text())
     assert metrics["dev_documents"] == 1 and len(metrics["epoch_seconds"]) >= 1
 
@@ -143,3 +144,37 @@ def test_predict_without_model_pre_annotates_with_the_shipped_model(tmp_path):
     assert result.returncode == 0, result.stderr
     lines = (tmp_path / "out" / "report.ann").read_text(encoding="utf-8").splitlines()
     assert any(line.startswith("T") for line in lines) and any(line.startswith("R") for line in lines)
+
+
+TRANSFORMERS_BARS = ("Loading weights", "Writing model shards")
+CURSOR_UP = "\x1b[A"
+
+
+def test_predict_shows_a_progress_bar_and_none_of_transformers(corpus, relational_checkpoint,
+                                                                tmp_path):
+    result = trainer("predict", "--model", relational_checkpoint, corpus / "docs", "-o",
+                     tmp_path / "out")
+    assert result.returncode == 0, result.stderr
+    assert "predict: 100%" in result.stderr and "3/3" in result.stderr, result.stderr
+    assert not any(bar in result.stderr for bar in TRANSFORMERS_BARS), result.stderr
+    assert result.stdout.startswith("3 documents, ")
+
+
+def test_evaluate_shows_one_bar_at_a_time(corpus, relational_checkpoint, tmp_path):
+    result = trainer("evaluate", corpus / "docs", "--model", relational_checkpoint, "-o",
+                     tmp_path / "report")
+    assert result.returncode == 0, result.stderr
+    assert "predict from text: 100%" in result.stderr
+    assert "predict relations (gold entities): 100%" in result.stderr
+    assert CURSOR_UP not in result.stderr, "two bars were open at once"
+    assert not any(bar in result.stderr for bar in TRANSFORMERS_BARS), result.stderr
+
+
+def test_building_and_loading_an_encoder_prints_no_transformers_bar(tmp_path):
+    code = ("import sys; from trainer.tiny import build_tiny_encoder; "
+            "from trainer.base_encoder import load_base; load_base(str(build_tiny_encoder(sys.argv[1])))")
+    environment = dict(os.environ, PYTHONPATH=str(REPO_ROOT), OMP_NUM_THREADS="1")
+    result = subprocess.run([sys.executable, "-c", code, tmp_path / "encoder"], cwd=REPO_ROOT,
+                            env=environment, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert not any(bar in result.stderr for bar in TRANSFORMERS_BARS), result.stderr
