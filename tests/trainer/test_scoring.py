@@ -173,3 +173,20 @@ def test_rurebus_train_against_itself_counts_every_item_once(rurebus_dir):
     relation_tp = sum(row["tp"] for row in scores["relations"]["per_type"].values())
     # README: 54,388 entities and 12,644 relation lines, one of them a duplicate.
     assert (ner_tp, relation_tp, scores["relations"]["f1"]) == (54388, 12643, 1.0)
+
+
+def test_score_command_scores_by_offsets_and_counts_text_mismatches(gold_and_pred):
+    """As the official RuREBus scripts: a text column that disagrees with the gold text at its
+    offsets (cut short, or another text) is scored by the offsets, and counted in one warning."""
+    gold, pred = gold_and_pred
+    (pred / "a.ann").write_text("T1\tBIN 0 4\tРос\nT2\tECO 5 29\tдоходы населения района\n"
+                                "R1\tGOL Arg1:T2 Arg2:T1\t\n", encoding="utf-8")
+    result = run_trainer("score", str(gold), str(pred), "--json")
+    assert result.returncode == 0, result.stderr
+    scores = json.loads(result.stdout)
+    assert scores["ner"]["precision"] == 1.0 and scores["ner"]["recall"] == pytest.approx(2 / 6)
+    assert scores["relations"]["f1"] == 1.0
+    warnings = [line for line in result.stderr.splitlines() if line.startswith("warning:")]
+    assert warnings == ["warning: 2 predicted entities whose text column differs from the gold "
+                        "text at its offsets; scored by offsets alone, as the official RuREBus "
+                        "scripts do"]
