@@ -64,10 +64,10 @@ def task_text(task: object, text_key: str) -> TaskText:
 
 def log_absent_types(doc: Document, config: LabelConfig) -> None:
     """Log, once per type, the model's types that the label config lacks (they are not sent)."""
-    for kind, types, known, tag in (("entity", {e.type for e in doc.entities}, config.entity_labels, "<Labels>"),
-                                    ("relation", {r.type for r in doc.relations}, config.relation_labels,
+    for kind, types, label, tag in (("entity", {e.type for e in doc.entities}, config.entity_label, "<Labels>"),
+                                    ("relation", {r.type for r in doc.relations}, config.relation_label,
                                      "<Relations>")):
-        for absent in sorted(types - set(known)):
+        for absent in sorted(name for name in types if label(name) is None):
             if _absent_types.first_time(kind, absent):
                 log.info("%s type %s is not in the label config's %s; not sent", kind, absent, tag)
 

@@ -35,6 +35,22 @@ class LabelConfig:
     relation_labels: list[str] = field(default_factory=list)
     text_key: str = "text"
     """The task ``data`` key the ``<Text>`` tag shows (its ``value`` without ``$``)."""
+    predicted_entities: dict[str, str] = field(default_factory=dict)
+    """Model entity type → ``<Label>`` value, from ``<Label value="…" predicted_values="a, b">``
+    (the convention of label-studio-ml-backend's ``build_label_map``)."""
+    predicted_relations: dict[str, str] = field(default_factory=dict)
+    """The same for ``<Relation value="…" predicted_values="…">``."""
+
+    def entity_label(self, model_type: str) -> str | None:
+        """The label a model's entity type is shown with: its ``predicted_values`` label, else
+        the label of the same name; ``None`` when the config has neither."""
+        label = self.predicted_entities.get(model_type, model_type)
+        return label if label in self.entity_labels else None
+
+    def relation_label(self, model_type: str) -> str | None:
+        """``entity_label`` for relation types and ``<Relation>`` values."""
+        label = self.predicted_relations.get(model_type, model_type)
+        return label if label in self.relation_labels else None
 
     @property
     def has_fragments(self) -> bool:
@@ -76,7 +92,15 @@ def parse_label_config(xml: str, path: str | Path | None = None) -> LabelConfig:
         entity_labels=[label.get("value", "") for label in labels.iter("Label")],
         relation_labels=[relation.get("value", "") for relation in root.iter("Relation")],
         text_key=text_key,
+        predicted_entities=_predicted_values(labels.iter("Label")),
+        predicted_relations=_predicted_values(root.iter("Relation")),
     )
+
+
+def _predicted_values(tags: Iterable[ElementTree.Element]) -> dict[str, str]:
+    """Model names → tag value, from each tag's comma-separated ``predicted_values``."""
+    return {name.strip(): tag.get("value", "") for tag in tags
+            for name in (tag.get("predicted_values") or "").split(",") if name.strip()}
 
 
 def build_label_config(

@@ -14,6 +14,7 @@ Representation (see README "Converters"):
 
 from __future__ import annotations
 
+from dataclasses import replace
 from itertools import pairwise
 from statistics import fmean
 
@@ -105,10 +106,13 @@ NOTHING_FOUND_SCORE = 0.0
 def restrict_to_config(doc: Document, config: LabelConfig) -> Document:
     """The document without entity and relation types the label config lacks, and without the
     relations left without an end: the one rule for labels a model knows and a project does not
-    (Label Studio stores predictions without checking them; an unknown label breaks only in the UI)."""
-    entities = [entity for entity in doc.entities if entity.type in config.entity_labels]
+    (Label Studio stores predictions without checking them; an unknown label breaks only in the UI).
+    Types are renamed as the config's ``predicted_values`` say (``LabelConfig.entity_label``)."""
+    entities = [replace(entity, type=label) for entity in doc.entities
+                if (label := config.entity_label(entity.type)) is not None]
     kept = {entity.id for entity in entities}
-    relations = [relation for relation in doc.relations if relation.type in config.relation_labels
+    relations = [replace(relation, type=label) for relation in doc.relations
+                 if (label := config.relation_label(relation.type)) is not None
                  and relation.arg1 in kept and relation.arg2 in kept]
     return Document(name=doc.name, text=doc.text, entities=entities, relations=relations)
 

@@ -87,3 +87,29 @@ def test_model_version_follows_the_decoding_biases(tmp_path, eager_checkpoint, l
         names.append(setup)
     assert names[0].startswith("default-") and "+" not in names[0]
     assert names[1] == names[0] + "+ob0.5+nrb2"
+
+
+def test_labels_are_mapped_through_predicted_values(client, checkpoint_labels):
+    """``<Label value="Ministry" predicted_values="MET, x">`` shows the model's MET as Ministry,
+    as label-studio-ml-backend's build_label_map does; relations alike."""
+    entity, relation = checkpoint_labels["entity_types"][0], checkpoint_labels["relation_types"][0]
+    config = (f'<View><Relations><Relation value="Link" predicted_values="{relation}"/></Relations>'
+              f'<Labels name="ner" toName="txt"><Label value="Thing" predicted_values=" other ,{entity}"/>'
+              f'</Labels><Text name="txt" value="$body"/></View>')
+    answer = client.post("/predict", json={"tasks": [{"id": 1, "data": {"body": "Министерство утвердило "
+                                                                         "методику."}}],
+                                           "label_config": config}).get_json()
+    result = answer["results"][0]["result"]
+    regions = [item for item in result if item["type"] == "labels"]
+    relations = [item for item in result if item["type"] == "relation"]
+    assert regions and {label for item in regions for label in item["value"]["labels"]} == {"Thing"}
+    assert relations and {label for item in relations for label in item["labels"]} == {"Link"}
+    assert {item["from_name"] for item in regions} == {"ner"}
+
+
+def test_predicted_values_are_read_from_the_config():
+    from converters.label_config import parse_label_config
+    config = parse_label_config('<View><Labels name="l" toName="t"><Label value="Org" predicted_values="ORG, '
+                                'ORGANIZATION"/><Label value="ECO"/></Labels><Text name="t" value="$text"/></View>')
+    assert config.predicted_entities == {"ORG": "Org", "ORGANIZATION": "Org"}
+    assert [config.entity_label(name) for name in ("ORG", "ORGANIZATION", "ECO", "MET")] == ["Org", "Org", "ECO", None]
