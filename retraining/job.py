@@ -84,8 +84,8 @@ class RetrainSettings:
     force_promote: bool = False
     """RETRAIN_FORCE_PROMOTE: promote the new version even when it scores worse."""
     training_config: Path | None = None
-    """RETRAIN_CONFIG: JSON of TrainingConfig options (epochs, batch size, …). Unset: the
-    options the served model was trained with, capped at ``max_steps``."""
+    """RETRAIN_CONFIG: JSON of TrainingConfig options (epochs, batch size, …) over the served
+    model's own. Unset: the served model's options, capped at ``max_steps``."""
     max_steps: int | None = None
     """RETRAIN_MAX_STEPS: step budget when RETRAIN_CONFIG is unset (0: whole epochs). Unset:
     CPU_RETRAIN_STEPS on a CPU, whole epochs on a GPU."""
@@ -277,18 +277,21 @@ def _predict_unlabeled(client: LabelStudio, url: str, project: str, version: Mod
 
 
 def _training_config(settings: RetrainSettings, current: ModelVersion | None) -> TrainingConfig:
-    """RETRAIN_CONFIG when set; else the served model's own options with a step budget.
+    """The served model's own options, the machine-specific ones (device, precision, threads)
+    back to auto; then RETRAIN_CONFIG's options over them when set, else a step budget.
 
-    The served model's options are what worked for it; only the machine-specific ones (device,
-    precision, threads) go back to auto, and without a budget a CPU would retrain for hours."""
+    The served model's options are what worked for it: a RETRAIN_CONFIG that sets only epochs and
+    batch size keeps, say, its fixed word embeddings (which keep a new version at 22 MB, not
+    119 MB). Without a budget a CPU would retrain for hours."""
+    served = checkpoint_training_config(current.path) if current is not None else TrainingConfig()
+    base = replace(served, device="auto", precision="auto", threads=0, eval_every_steps=0,
+                   eval_max_docs=0)
     if settings.training_config is not None:
-        return TrainingConfig.from_json(settings.training_config)
-    base = checkpoint_training_config(current.path) if current is not None else TrainingConfig()
+        return TrainingConfig.from_json(settings.training_config, defaults=base)
     max_steps = settings.max_steps
     if max_steps is None:
         max_steps = 0 if resolve_device("auto").type == "cuda" else CPU_RETRAIN_STEPS
-    return replace(base, max_steps=max_steps, device="auto", precision="auto", threads=0,
-                   eval_every_steps=0, eval_max_docs=0)
+    return replace(base, max_steps=max_steps)
 
 
 def _fresh_staging_dir(model_dir: Path, project: str) -> Path:

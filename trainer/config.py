@@ -208,7 +208,9 @@ class TrainingConfig:
         return cls(**values)
 
     @classmethod
-    def from_json(cls, path: Path) -> TrainingConfig:
+    def from_json(cls, path: Path, defaults: TrainingConfig | None = None) -> TrainingConfig:
+        """The options of a JSON file; those it does not set come from ``defaults`` (else the
+        dataclass defaults)."""
         try:
             values = json.loads(Path(path).read_text(encoding="utf-8"))
         except (OSError, json.JSONDecodeError) as error:
@@ -217,7 +219,8 @@ class TrainingConfig:
         if not isinstance(values, dict):
             raise TrainerError("E122", f"{path}: expected a JSON object, found "
                                f"{type(values).__name__}", hint="wrap the options in {...}")
-        return cls.from_dict(values, source=str(path))
+        inherited = defaults.to_dict() if defaults is not None else {}
+        return cls.from_dict({**inherited, **values}, source=str(path))
 
     @staticmethod
     def add_arguments(parser: argparse.ArgumentParser) -> None:

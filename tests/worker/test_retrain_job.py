@@ -172,3 +172,21 @@ def test_cpu_retraining_without_a_budget_gets_the_default_one(monkeypatch, tiny_
     config = _training_config(RetrainSettings(), current)
 
     assert config.max_steps == CPU_RETRAIN_STEPS and config.learning_rate == 3e-3
+
+
+def test_retrain_config_overrides_only_what_it_sets(tmp_path, tiny_encoder_dir):
+    from tests.fixtures.checkpoint import train_tiny
+
+    from retraining.job import RetrainSettings, _training_config
+
+    served = train_tiny(tiny_encoder_dir, tmp_path / "served", freeze_word_embeddings=True,
+                        threads=1)
+    current = ModelRegistry(tmp_path / "models", default_model=served).current("3")
+    (tmp_path / "retrain.json").write_text(json.dumps({"epochs": 2, "batch_size": 4}))
+
+    config = _training_config(RetrainSettings(training_config=tmp_path / "retrain.json"), current)
+
+    assert (config.epochs, config.batch_size) == (2, 4)
+    # inherited: the served model's fixed word embeddings keep the new version small
+    assert config.freeze_word_embeddings and config.learning_rate == 3e-3
+    assert (config.device, config.precision, config.threads) == ("auto", "auto", 0)
