@@ -1,7 +1,8 @@
 """``GET /jobs/<project or job id>``: a retraining job's status and progress, over HTTP.
 
 The queue itself (keys, the job, enqueueing, describing) is retraining/queue.py; this blueprint
-only answers, with the app's coded error shape (backend/errors.py).
+only answers, with the app's coded error shape (backend/errors.py). A failed job is shown by its
+coded error line (``error``); its traceback stays in the worker's log, never in an answer.
 """
 
 from __future__ import annotations
@@ -27,7 +28,9 @@ def job_progress(key: str) -> tuple[Response, int]:
     them. Redis comes from ``app.config["REDIS_URL"]`` or the ``REDIS_URL`` environment variable."""
     redis_url = current_app.config.get("REDIS_URL") or os.environ.get("REDIS_URL")
     try:
-        return jsonify(job_description(redis_url, key)), 200
+        description = job_description(redis_url, key)
+        description.pop("traceback", None)
+        return jsonify(description), 200
     except RetrainError as error:
         answer = BackendError(JOB_ERROR_STATUS.get(error.code, 503), error.code, error.message, error.hint)
         return jsonify(answer.to_json()), answer.status

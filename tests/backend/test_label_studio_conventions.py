@@ -113,3 +113,23 @@ def test_predicted_values_are_read_from_the_config():
                                 'ORGANIZATION"/><Label value="ECO"/></Labels><Text name="t" value="$text"/></View>')
     assert config.predicted_entities == {"ORG": "Org", "ORGANIZATION": "Org"}
     assert [config.entity_label(name) for name in ("ORG", "ORGANIZATION", "ECO", "MET")] == ["Org", "Org", "ECO", None]
+
+
+def test_job_answers_hold_no_traceback(client, monkeypatch):
+    """A failed job is shown by its coded line; the worker's traceback is not sent."""
+    from backend import jobs_api
+    failed = {"job_id": "j1", "status": "failed", "error": "[R100] no Label Studio URL and token",
+              "traceback": 'Traceback (most recent call last):\n  File "job.py"\nRetrainError: [R100] …'}
+    monkeypatch.setattr(jobs_api, "job_description", lambda redis_url, key: dict(failed))
+    answer = client.get("/jobs/3")
+    assert answer.status_code == 200 and answer.get_json()["error"] == failed["error"]
+    assert "traceback" not in answer.get_json() and "Traceback" not in answer.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("key, status, code", [("3", 503, "T001"), ("a.b", 400, "T005")])
+def test_job_errors_have_the_one_error_shape(client, key, status, code):
+    answer = client.get(f"/jobs/{key}")  # the client fixture has no REDIS_URL
+    assert answer.status_code == status
+    error = answer.get_json()["error"]
+    assert set(error) == {"code", "message", "hint"} and error["code"] == code and error["hint"]
+    assert "Traceback" not in answer.get_data(as_text=True)
