@@ -21,9 +21,10 @@ from backend.errors import (
     BAD_LABEL_CONFIG, BAD_PROJECT, MISSING_FIELD, NO_MODEL, SHOWN_CHARS, BackendError, shown,
 )
 from backend.inference_queue import InferenceQueue
+from backend.interactive import interactive_prediction, is_interactive
 from backend.jobs_api import jobs_blueprint
 from backend.models import ModelCache, ServedModel
-from backend.prediction import predict_tasks
+from backend.prediction import predict_tasks, task_text
 from backend.prediction_cache import PredictionCache
 from backend.request_json import parse_json_object
 from backend.settings import Settings
@@ -137,11 +138,19 @@ def create_app(settings: Settings | None = None) -> Flask:
         limits.check_task_texts(where(), tasks, config.text_key)
         project = request_project(payload.get("project") or DEFAULT_PROJECT)
 
+        params = payload.get("params")
+
         def work() -> tuple[list[dict], str]:
             # One reference for the whole answer: a version published meanwhile cannot mix in.
             served = served_model(project)
             started = time.perf_counter()
-            answer = predict_tasks(tasks, config, served, predictions)
+            if is_interactive(params):  # Auto-Annotation: answer the annotator's regions only
+                answer = [interactive_prediction(item.text, str(item.task_id), params["context"], config,
+                                                 served, predictions)
+                          if item.text is not None else {"model_version": served.name, "result": []}
+                          for item in (task_text(task, config.text_key) for task in tasks)]
+            else:
+                answer = predict_tasks(tasks, config, served, predictions)
             log.info("project %s: %d task(s) predicted with %s in %.2f s", project, len(tasks),
                      served.name, time.perf_counter() - started)
             return answer, served.name

@@ -133,3 +133,47 @@ def test_job_errors_have_the_one_error_shape(client, key, status, code):
     error = answer.get_json()["error"]
     assert set(error) == {"code", "message", "hint"} and error["code"] == code and error["hint"]
     assert "Traceback" not in answer.get_data(as_text=True)
+
+
+TEXT = "Министерство экономики утвердило новую методику оценки."
+
+
+def interactive(client, label_config, regions):
+    """/predict as Label Studio sends it with Auto-Annotation on (label-studio-ml-backend's
+    interactive_substring_matching example records this shape)."""
+    context = {"annotation_id": None, "draft_id": 0, "user_id": 1, "result": [
+        {"value": {"start": start, "end": end, "text": TEXT[start:end], **({"labels": labels} if labels else {})},
+         "id": region_id, "from_name": "label", "to_name": "text", "type": "labels", "origin": "manual"}
+        for region_id, start, end, labels in regions]}
+    body = {"tasks": [{"id": 1, "data": {"text": TEXT}}], "label_config": label_config,
+            "project": "1.1795623812", "params": {"login": None, "password": None, "context": context}}
+    response = client.post("/predict", json=body)
+    assert response.status_code == 200, response.get_json()
+    [prediction] = response.get_json()["results"]
+    return prediction["result"]
+
+
+def test_interactive_answers_relations_among_the_drawn_regions(client, label_config, checkpoint_labels):
+    entity, relation = checkpoint_labels["entity_types"][0], checkpoint_labels["relation_types"][0]
+    result = interactive(client, label_config, [("a1", 0, 12, [entity]), ("a2", 13, 22, [entity])])
+    relations = [item for item in result if item["type"] == "relation"]
+    regions = [item for item in result if item["type"] == "labels"]
+    assert relations and {(r["from_id"], r["to_id"]) for r in relations} <= {("a1", "a2"), ("a2", "a1")}
+    assert {r["labels"][0] for r in relations} == {relation}
+    # only the annotator's regions, under their own ids: no whole-document prediction
+    assert {(r["id"], r["value"]["start"], r["value"]["end"]) for r in regions} <= {("a1", 0, 12), ("a2", 13, 22)}
+    assert {r["from_id"] for r in relations} | {r["to_id"] for r in relations} <= {r["id"] for r in regions}
+
+
+def test_interactive_types_a_span_drawn_without_a_label(client, label_config, checkpoint_labels):
+    result = interactive(client, label_config, [("s1", 23, 31, None)])
+    assert [(item["id"], item["value"]["labels"]) for item in result] == [
+        ("s1", [checkpoint_labels["entity_types"][0]])]
+    assert result[0]["value"]["text"] == TEXT[23:31] and 0 <= result[0]["score"] <= 1
+
+
+def test_without_context_predict_answers_the_whole_document(client, label_config):
+    body = {"tasks": [{"id": 1, "data": {"text": TEXT}}], "label_config": label_config,
+            "params": {"login": None, "password": None, "context": None}}
+    [prediction] = client.post("/predict", json=body).get_json()["results"]
+    assert len([item for item in prediction["result"] if item["type"] == "labels"]) > 2
