@@ -177,3 +177,15 @@ def test_without_context_predict_answers_the_whole_document(client, label_config
             "params": {"login": None, "password": None, "context": None}}
     [prediction] = client.post("/predict", json=body).get_json()["results"]
     assert len([item for item in prediction["result"] if item["type"] == "labels"]) > 2
+
+
+def test_interactive_reads_labels_shown_through_predicted_values(client, checkpoint_labels):
+    """Regions the annotator labelled "Thing" (predicted_values of the model's type) still take
+    part in relations, and are answered as "Thing"."""
+    entity, relation = checkpoint_labels["entity_types"][0], checkpoint_labels["relation_types"][0]
+    config = (f'<View><Relations><Relation value="{relation}"/></Relations><Labels name="label" '
+              f'toName="text"><Label value="Thing" predicted_values="{entity}"/></Labels>'
+              f'<Text name="text" value="$text"/></View>')
+    result = interactive(client, config, [("a1", 0, 12, ["Thing"]), ("a2", 13, 22, ["Thing"])])
+    assert any(item["type"] == "relation" for item in result)
+    assert {item["value"]["labels"][0] for item in result if item["type"] == "labels"} == {"Thing"}
