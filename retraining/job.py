@@ -268,7 +268,7 @@ def _predict_unlabeled(client: LabelStudio, url: str, project: str, version: Mod
     try:
         uploaded = upload_predictions(
             client, url, project, Predictor.load(version.path, device="auto", biases=biases), label_config,
-            version.name, on_batch=lambda done, total: progress.stage("predict-unlabeled", done=done, total=total),
+            version.name + biases.version_suffix(), on_batch=lambda done, total: progress.stage("predict-unlabeled", done=done, total=total),
         )
     except RetrainError as error:
         log.warning("project %s: predictions of %s not uploaded: %s", project, version.name, error)

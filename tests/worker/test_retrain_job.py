@@ -10,6 +10,7 @@ from converters.labelstudio import parse_label_config
 from tests.worker.conftest import TOKEN
 from scripts.project_export import FIRST_TASK_ID, SHORT_DOCUMENTS
 from retraining.registry import ModelRegistry
+from trainer.config import DecisionBiases
 
 
 def run_one_job(redis_url, redis_connection, url, token):
@@ -103,6 +104,7 @@ def test_operators_label_studio_url_and_key_override_what_setup_sent(
 def test_after_promotion_unlabeled_tasks_get_predictions_of_the_new_version(
         annotated_project, worker_env, redis_url, redis_connection, monkeypatch):
     monkeypatch.setenv("RETRAIN_PREDICT_UNLABELED", "1")
+    monkeypatch.setenv("NO_RELATION_BIAS", "2")  # the version name the backend serves then has +nrb2
     annotated_project.unlabeled[3] = [
         {"id": 501, "data": {"text": "Министерство экономики утвердило новую методику."}},
         {"id": 502, "data": {"text": "Доля сельского населения края увеличилась."}},
@@ -115,7 +117,10 @@ def test_after_promotion_unlabeled_tasks_get_predictions_of_the_new_version(
     assert outcome["promoted"] and outcome["predictions"] == {"uploaded": 2}
     stored = annotated_project.predictions
     assert sorted(prediction["task"] for prediction in stored) == [501, 502]
-    assert {prediction["model_version"] for prediction in stored} == {outcome["version"]}
+    # the name /setup gives for this version with these biases, so Label Studio asks no more
+    assert {prediction["model_version"] for prediction in stored} == {
+        outcome["version"] + DecisionBiases(no_relation=2.0).version_suffix()}
+    assert DecisionBiases(no_relation=2.0).version_suffix()
     labels = set(parse_label_config(annotated_project.label_config).entity_labels)
     for prediction in stored:
         assert 0.0 <= prediction["score"] <= 1.0
