@@ -38,7 +38,7 @@ from converters.errors import ConversionError
 from converters.labelstudio import LabelConfig, result_to_document
 from trainer.checkpoint import checkpoint_training_config
 from trainer.config import DecisionBiases, TrainingConfig, default_model_setting
-from trainer.errors import TrainerError
+from trainer.errors import UNKNOWN_TYPES_FOR_INIT, TrainerError
 from retraining.progress import JobProgress
 from retraining.label_studio_access import LabelStudioAccess
 from retraining.label_studio import (
@@ -56,8 +56,6 @@ from trainer.train import TrainResult, train
 
 log = logging.getLogger("retraining.job")
 
-UNKNOWN_TYPES_FOR_INIT = "E131"
-"""trainer.train's code for annotations with types the checkpoint to continue from lacks."""
 STAGING_DIR = ".staging"
 """Under MODEL_DIR; not a valid project key, so the registry never lists it as a project."""
 CPU_RETRAIN_STEPS = 400

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from types import ModuleType
 
 from converters.errors import ConversionError
-from trainer.errors import TrainerError
+from trainer.errors import BAD_COMMAND_MODULE, COMMAND_NOT_INSTALLED, TrainerError
 
 
 @dataclass(frozen=True)
@@ -45,11 +45,11 @@ def _load(command: Command) -> ModuleType:
     except ModuleNotFoundError as error:
         if error.name != command.module:
             raise
-        raise TrainerError("E001", f"command '{command.name}' is not installed: module {command.module} "
+        raise TrainerError(COMMAND_NOT_INSTALLED, f"command '{command.name}' is not installed: module {command.module} "
                                    "was not found", hint="update the checkout") from None
     for function in ("add_arguments", "run_command"):
         if not hasattr(module, function):
-            raise TrainerError("E002", f"command '{command.name}': {command.module} defines no "
+            raise TrainerError(BAD_COMMAND_MODULE, f"command '{command.name}': {command.module} defines no "
                                        f"{function}()", hint="see trainer/__main__.py for the contract")
     return module
 

@@ -24,7 +24,10 @@ from converters.files import atomic_directory
 from trainer.base_encoder import BaseEncoder, new_encoder
 from trainer.config import TrainingConfig
 from trainer.delta import DELTA_WEIGHTS, base_for, encoder_with_changes, save_delta
-from trainer.errors import TrainerError
+from trainer.errors import (
+    BAD_CHECKPOINT_FILE, CHECKPOINT_FORMAT_MISMATCH, INCOMPLETE_CHECKPOINT, UNLOADABLE_CHECKPOINT,
+    TrainerError,
+)
 from trainer.features import MARKER_TOKENS, SpecialIds, add_marker_tokens
 from trainer.lora import plain_encoder_state
 from trainer.model import JointModel
@@ -113,7 +116,7 @@ def _read_json(directory: Path, name: str) -> dict:
     try:
         return json.loads((directory / name).read_text(encoding="utf-8"))
     except (OSError, json.JSONDecodeError) as error:
-        raise TrainerError("E141", f"checkpoint file {name} is unreadable: {error}",
+        raise TrainerError(BAD_CHECKPOINT_FILE, f"checkpoint file {name} is unreadable: {error}",
                            path=directory, hint="retrain or restore the checkpoint") from None
 
 
@@ -124,7 +127,7 @@ def checkpoint_training_config(directory: Path) -> TrainingConfig:
 
 def _training_options(meta: dict, directory: Path) -> TrainingConfig:
     if not isinstance(meta.get("training"), dict):
-        raise TrainerError("E141", "checkpoint file config.json has no training options",
+        raise TrainerError(BAD_CHECKPOINT_FILE, "checkpoint file config.json has no training options",
                            path=directory, hint="retrain or restore the checkpoint")
     return TrainingConfig.from_dict(meta["training"], source=str(directory / "config.json"))
 
@@ -137,21 +140,21 @@ def load_checkpoint(directory: Path, device: str | torch.device = "cpu",
     passes False to get tensors of its own."""
     directory = Path(directory)
     if not directory.is_dir():
-        raise TrainerError("E140", "expected a checkpoint directory; found nothing there",
+        raise TrainerError(INCOMPLETE_CHECKPOINT, "expected a checkpoint directory; found nothing there",
                            path=directory, hint="give the directory `trainer train --output` wrote")
     if not (directory / "config.json").is_file():
-        raise TrainerError("E140", "not a complete checkpoint: missing config.json",
+        raise TrainerError(INCOMPLETE_CHECKPOINT, "not a complete checkpoint: missing config.json",
                            path=directory, hint="give the directory `trainer train --output` wrote")
     meta = _read_json(directory, "config.json")
     kind = meta.get("format", "full")
     if kind not in REQUIRED or meta.get("format_version") != FORMAT_VERSION:
-        raise TrainerError("E142", f"checkpoint format {kind!r} version "
+        raise TrainerError(CHECKPOINT_FORMAT_MISMATCH, f"checkpoint format {kind!r} version "
                                    f"{meta.get('format_version')!r} is not one of "
                                    f"{sorted(REQUIRED)} version {FORMAT_VERSION}", path=directory,
                            hint="retrain with this version of the trainer")
     missing = [name for name in REQUIRED[kind] if not (directory / name).is_file()]
     if missing:
-        raise TrainerError("E140", f"not a complete checkpoint: missing {', '.join(missing)}",
+        raise TrainerError(INCOMPLETE_CHECKPOINT, f"not a complete checkpoint: missing {', '.join(missing)}",
                            path=directory, hint="give the directory `trainer train --output` wrote")
     base = base_for(meta, directory) if kind == "delta" else None
     weights = directory / (DELTA_WEIGHTS if base else WEIGHTS)
@@ -170,7 +173,7 @@ def load_checkpoint(directory: Path, device: str | torch.device = "cpu",
     except TrainerError:
         raise
     except Exception as error:  # any library failure here means the files are damaged
-        raise TrainerError("E143", f"checkpoint cannot be loaded: {type(error).__name__}: "
+        raise TrainerError(UNLOADABLE_CHECKPOINT, f"checkpoint cannot be loaded: {type(error).__name__}: "
                                    f"{str(error).splitlines()[0] if str(error) else ''}",
                            path=weights, hint="retrain or restore the checkpoint") from None
     model.to(device).eval()

@@ -12,7 +12,9 @@ from pathlib import Path
 from typing import Any
 
 from trainer.encoder import DEFAULT_ENCODER
-from trainer.errors import TrainerError
+from trainer.errors import (
+    BAD_BIAS, BAD_CONFIG_FILE, BAD_OPTION_VALUE, UNKNOWN_OPTION, TrainerError,
+)
 
 
 SHIPPED_MODEL = Path(__file__).resolve().parent.parent / "pretrained" / "rurebus-e5-small"
@@ -45,7 +47,7 @@ bound keeps the weighted odds finite."""
 def checked_bias(name: str, value: float, found: str | None = None) -> float:
     """``value`` when it is a usable decision bias, else a coded error naming ``name``."""
     if not (math.isfinite(value) and abs(value) <= BIAS_LIMIT):
-        raise TrainerError("E154", f"{name}: expected a number from -{BIAS_LIMIT:g} to "
+        raise TrainerError(BAD_BIAS, f"{name}: expected a number from -{BIAS_LIMIT:g} to "
                                    f"{BIAS_LIMIT:g}, found {found or repr(value)}",
                            hint="e.g. 0 (the most probable outcome) or 1 (odds of nothing × e)")
     return value
@@ -188,7 +190,7 @@ class TrainingConfig:
         for ok, name, expected in checks:
             if not ok:
                 found = getattr(self, name) if hasattr(self, name) else "both 0"
-                raise TrainerError("E120", f"training option {name} must be {expected}; found "
+                raise TrainerError(BAD_OPTION_VALUE, f"training option {name} must be {expected}; found "
                                            f"{found!r}",
                                    hint="fix the value in the config file or on the command line")
 
@@ -203,7 +205,7 @@ class TrainingConfig:
         known = {f.name for f in fields(cls)}
         unknown = sorted(set(values) - known)
         if unknown:
-            raise TrainerError("E121", f"{source}: unknown training option(s) {unknown}",
+            raise TrainerError(UNKNOWN_OPTION, f"{source}: unknown training option(s) {unknown}",
                                hint=f"known options: {sorted(known)}")
         return cls(**values)
 
@@ -214,10 +216,10 @@ class TrainingConfig:
         try:
             values = json.loads(Path(path).read_text(encoding="utf-8"))
         except (OSError, json.JSONDecodeError) as error:
-            raise TrainerError("E122", f"cannot read training config {path}: {error}",
+            raise TrainerError(BAD_CONFIG_FILE, f"cannot read training config {path}: {error}",
                                hint="give a JSON object of TrainingConfig options") from None
         if not isinstance(values, dict):
-            raise TrainerError("E122", f"{path}: expected a JSON object, found "
+            raise TrainerError(BAD_CONFIG_FILE, f"{path}: expected a JSON object, found "
                                f"{type(values).__name__}", hint="wrap the options in {...}")
         inherited = defaults.to_dict() if defaults is not None else {}
         return cls.from_dict({**inherited, **values}, source=str(path))

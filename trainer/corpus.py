@@ -18,7 +18,10 @@ from pathlib import Path, PurePosixPath
 
 from converters.console import plural
 from converters.files import atomic_directory
-from trainer.errors import TrainerError
+from trainer.errors import (
+    CORPUS_OUTPUT_EXISTS, DOWNLOAD_FAILED, DUPLICATE_CORPUS_FILE, NOT_A_ZIP, NO_CORPUS_DOCUMENTS,
+    NO_CORPUS_SOURCE, NO_ROUTE, ORPHAN_ANN_FILES, TrainerError,
+)
 
 REPOSITORY = "dialogue-evaluation/RuREBus"
 GITHUB_RAW = f"https://raw.githubusercontent.com/{REPOSITORY}"
@@ -48,11 +51,11 @@ def download(url: str, timeout: float = DOWNLOAD_TIMEOUT_S) -> bytes:
                     bar.update(len(chunk))
             return buffer.getvalue()
     except urllib.error.HTTPError as error:
-        raise TrainerError("E301", f"downloading {url} failed: HTTP {error.code} {error.reason}",
+        raise TrainerError(DOWNLOAD_FAILED, f"downloading {url} failed: HTTP {error.code} {error.reason}",
                            hint="check --ref, or copy a local corpus with --from PATH") from None
     except (urllib.error.URLError, TimeoutError, OSError) as error:
         reason = getattr(error, "reason", error)
-        raise TrainerError("E302", f"cannot reach {url}: {reason}",
+        raise TrainerError(NO_ROUTE, f"cannot reach {url}: {reason}",
                            hint="this machine has no route to GitHub; download the archives elsewhere "
                                 "and run: python -m trainer fetch-corpus --to DIR --from FOLDER_OR_ZIP") from None
 
@@ -62,7 +65,7 @@ def documents_in_zip(data: bytes, source: str) -> Iterator[tuple[str, bytes, str
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
     except zipfile.BadZipFile:
-        raise TrainerError("E303", "expected a .zip archive, found something else", path=source,
+        raise TrainerError(NOT_A_ZIP, "expected a .zip archive, found something else", path=source,
                            hint="download it again; a proxy may have returned an HTML page") from None
     with archive:
         for member in archive.infolist():
@@ -78,7 +81,7 @@ def documents_at(source: Path) -> Iterator[tuple[str, bytes, str]]:
         yield from documents_in_zip(source.read_bytes(), str(source))
         return
     if not source.is_dir():
-        raise TrainerError("E304", "expected a folder of .txt/.ann files or of train_part_*.zip, or a "
+        raise TrainerError(NO_CORPUS_SOURCE, "expected a folder of .txt/.ann files or of train_part_*.zip, or a "
                                    "zip; found nothing there", path=source,
                            hint="e.g. --from ../shared/data/rurebus/train")
     for path in sorted(source.rglob("*")):
@@ -100,7 +103,7 @@ def write_flat(documents: Iterator[tuple[str, bytes, str]], target: Path, overwr
             destination = staging / name
             if name in origins:
                 if destination.read_bytes() != data:
-                    raise TrainerError("E305", f"two different files are both named {name}: "
+                    raise TrainerError(DUPLICATE_CORPUS_FILE, f"two different files are both named {name}: "
                                                f"{origins[name]} and {origin}", path=origin,
                                        hint="the corpus is flattened; give one copy of each document")
                 continue
@@ -113,11 +116,11 @@ def write_flat(documents: Iterator[tuple[str, bytes, str]], target: Path, overwr
 def _check_pairs(origins: dict[str, str]) -> dict[str, int]:
     stems = {suffix: {name[:-4] for name in origins if name.endswith(suffix)} for suffix in DOCUMENT_SUFFIXES}
     if not stems[".txt"]:
-        raise TrainerError("E306", "expected RuREBus documents (.txt with .ann), found no .txt files",
+        raise TrainerError(NO_CORPUS_DOCUMENTS, "expected RuREBus documents (.txt with .ann), found no .txt files",
                            hint="check --from; it should hold train_part_*.zip or the unpacked files")
     orphans = sorted(stems[".ann"] - stems[".txt"])
     if orphans:
-        raise TrainerError("E307", f"{len(orphans)} .ann files have no .txt, e.g. {origins[orphans[0] + '.ann']}",
+        raise TrainerError(ORPHAN_ANN_FILES, f"{len(orphans)} .ann files have no .txt, e.g. {origins[orphans[0] + '.ann']}",
                            hint="the copy is incomplete; fetch the archives again")
     return {"documents": len(stems[".txt"]), "annotated": len(stems[".ann"])}
 
@@ -129,7 +132,7 @@ def fetch_corpus(target: Path, source: Path | None = None, ref: str = PINNED_COM
     ``base_url`` serves ``<ref>/train_data/train_part_N.zip`` (GitHub, or a mirror on a closed network).
     """
     if target.exists() and not overwrite:
-        raise TrainerError("E308", "the output folder already exists", path=target,
+        raise TrainerError(CORPUS_OUTPUT_EXISTS, "the output folder already exists", path=target,
                            hint="choose a new folder or pass --force to replace it")
     if source is not None:
         return write_flat(documents_at(source), target, overwrite)

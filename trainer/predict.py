@@ -15,7 +15,10 @@ from converters.document import Document
 from trainer.checkpoint import Loaded, load_checkpoint
 from trainer.config import (DEFAULT_NO_RELATION_BIAS, DEFAULT_OUTSIDE_BIAS, INFERENCE_PRECISIONS,
                             SHIPPED_MODEL, DecisionBiases)
-from trainer.errors import TrainerError
+from trainer.errors import (
+    BAD_INPUT_COLLECTION, EMPTY_INPUT_COLLECTION, PREDICT_OUTPUT_UNWRITABLE, UNKNOWN_PRECISION,
+    TrainerError,
+)
 from trainer.examples import align
 from trainer.inference import Engine, InferenceSettings, SentenceState, to_document
 from trainer.tokenization import annotation_extents, merge_crossing, split_sentences
@@ -42,7 +45,7 @@ def native_bf16(device: torch.device) -> bool:
 def resolve_precision(precision: str, device: torch.device) -> str:
     """``fp32`` or ``bf16`` for a ``--precision`` / ``PRECISION`` value on ``device``."""
     if precision not in INFERENCE_PRECISIONS:
-        raise TrainerError("E153", f"unknown inference precision {precision!r}",
+        raise TrainerError(UNKNOWN_PRECISION, f"unknown inference precision {precision!r}",
                            hint=f"use one of {', '.join(INFERENCE_PRECISIONS)}")
     if precision == "auto":
         return "bf16" if native_bf16(device) else "fp32"
@@ -170,11 +173,11 @@ def run_command(args: argparse.Namespace) -> int:
     try:
         collection = read_collection(args.src)
     except ConversionError as error:
-        raise TrainerError("E150", f"cannot read the collection to annotate: {error}",
+        raise TrainerError(BAD_INPUT_COLLECTION, f"cannot read the collection to annotate: {error}",
                            path=args.src, hint="give a brat directory or .zip") from None
     documents = collection.documents
     if not documents:
-        raise TrainerError("E151", "the collection holds no .txt documents", path=args.src,
+        raise TrainerError(EMPTY_INPUT_COLLECTION, "the collection holds no .txt documents", path=args.src,
                            hint="give a folder with .txt files (with or without .ann)")
     for document in documents:
         if not split_sentences(document.text):
@@ -194,7 +197,7 @@ def run_command(args: argparse.Namespace) -> int:
     try:
         write_collection(predicted, args.output, conf_text, overwrite=args.force)
     except ConversionError as error:
-        raise TrainerError("E152", f"cannot write the annotated collection: {error.message}",
+        raise TrainerError(PREDICT_OUTPUT_UNWRITABLE, f"cannot write the annotated collection: {error.message}",
                            path=args.output, hint="choose a new --output or pass --force") from None
     entities = sum(len(d.entities) for d in predicted)
     relations = sum(len(d.relations) for d in predicted)

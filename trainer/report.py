@@ -19,7 +19,7 @@ from pathlib import Path
 from converters.document import Document
 from converters.files import atomic_write_text
 from trainer.config import SHIPPED_MODEL
-from trainer.errors import TrainerError
+from trainer.errors import BAD_RESULTS, TrainerError
 from trainer.predict import (Predictor, add_bias_arguments, add_precision_argument, biases_from,
                              progress_bar)
 from trainer.scoring import format_scores, read_gold
@@ -120,7 +120,7 @@ def _bars(axes, tracks: dict[str, dict], types: list[str]) -> None:
 def write_report(results: dict, out_dir: Path) -> dict[str, Path]:
     """Write ``report.json``, ``report.txt`` and ``per_type_f1.png`` into ``out_dir``."""
     if "tracks" not in results or not results["tracks"]:
-        raise TrainerError("E210", "expected results with a non-empty 'tracks' mapping, found "
+        raise TrainerError(BAD_RESULTS, "expected results with a non-empty 'tracks' mapping, found "
                                    f"keys {sorted(results)}", hint="build them with evaluate_tracks()")
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)

@@ -22,7 +22,10 @@ from converters.document import Document
 from trainer.base_encoder import BaseEncoder, load_base
 from trainer.checkpoint import Loaded, build_model, load_checkpoint, save_checkpoint
 from trainer.config import TrainingConfig
-from trainer.errors import TrainerError
+from trainer.errors import (
+    BAD_SPLITS, BAD_TRAINING_COLLECTION, NOTHING_TO_LEARN, NO_OUTPUT_DIR, TRAIN_OUTPUT_EXISTS,
+    UNKNOWN_TYPES_FOR_INIT, TrainerError,
+)
 from trainer.examples import (format_representability, label_maps_for, representability,
                               training_examples)
 from trainer.batching import PackedExamples, make_batches
@@ -112,7 +115,7 @@ def _initial_model(config: TrainingConfig, train_docs: Sequence[Document],
         unknown = sorted((set(wanted.entity_types) - set(loaded.labels.entity_types))
                          | (set(wanted.relation_types) - set(loaded.labels.relation_types)))
         if unknown:
-            raise TrainerError("E131", f"the training data uses types {unknown} that the model "
+            raise TrainerError(UNKNOWN_TYPES_FOR_INIT, f"the training data uses types {unknown} that the model "
                                        f"to continue from does not know", path=init_from,
                                hint="train a new model (no --init-from) for a new label set")
         model = loaded.model
@@ -133,10 +136,10 @@ def train(config: TrainingConfig, train_docs: Sequence[Document], dev_docs: Sequ
           progress: Progress | None = None) -> TrainResult:
     """Train, keep the best checkpoint on dev (or the last one without dev) in ``output_dir``."""
     if output_dir is None:
-        raise TrainerError("E132", "train() needs an output_dir for the checkpoint",
+        raise TrainerError(NO_OUTPUT_DIR, "train() needs an output_dir for the checkpoint",
                            hint="pass output_dir=Path(...)")
     if not any(document.entities for document in train_docs):
-        raise TrainerError("E130", f"no entities in the {plural(len(train_docs), 'training document')}",
+        raise TrainerError(NOTHING_TO_LEARN, f"no entities in the {plural(len(train_docs), 'training document')}",
                            hint="annotate some documents or check the collection path")
     seed_everything(config.seed)
     if config.threads:
@@ -156,7 +159,7 @@ def train(config: TrainingConfig, train_docs: Sequence[Document], dev_docs: Sequ
     rng = random.Random(config.seed)
     examples = training_examples(train_docs, tokenizer, labels, config, rng)
     if not examples:
-        raise TrainerError("E130", "the training documents hold no sentences",
+        raise TrainerError(NOTHING_TO_LEARN, "the training documents hold no sentences",
                            hint="check that the .txt files are not empty")
     batches_per_epoch = -(-len(examples) // config.batch_size)
     total_steps = config.epochs * batches_per_epoch
@@ -284,17 +287,17 @@ def load_splits(data: Path, splits_file: Path | None, train_split: str, dev_spli
     try:
         documents = read_collection(data).documents
     except ConversionError as error:
-        raise TrainerError("E133", f"cannot read the training collection: {error}", path=data,
+        raise TrainerError(BAD_TRAINING_COLLECTION, f"cannot read the training collection: {error}", path=data,
                            hint="give --data a brat directory or .zip") from None
     if not documents:
-        raise TrainerError("E133", "the training collection holds no documents", path=data,
+        raise TrainerError(BAD_TRAINING_COLLECTION, "the training collection holds no documents", path=data,
                            hint="give --data a folder with .txt/.ann pairs")
     if splits_file is None:
         return documents, []
     try:
         splits = json.loads(Path(splits_file).read_text(encoding="utf-8"))
     except (OSError, json.JSONDecodeError) as error:
-        raise TrainerError("E134", f"cannot read splits: {error}", path=splits_file,
+        raise TrainerError(BAD_SPLITS, f"cannot read splits: {error}", path=splits_file,
                            hint="a JSON object such as {\"train\": [names], \"dev\": [names]}") from None
     by_name = {document.name: document for document in documents}
     chosen = []
@@ -303,11 +306,11 @@ def load_splits(data: Path, splits_file: Path | None, train_split: str, dev_spli
             chosen.append([])
             continue
         if split not in splits:
-            raise TrainerError("E134", f"no split named {split!r}; found {sorted(splits)}",
+            raise TrainerError(BAD_SPLITS, f"no split named {split!r}; found {sorted(splits)}",
                                path=splits_file, hint="use --train-split/--dev-split")
         missing = [name for name in splits[split] if name not in by_name]
         if missing:
-            raise TrainerError("E134", f"split {split!r} names {plural(len(missing), 'document')} not in "
+            raise TrainerError(BAD_SPLITS, f"split {split!r} names {plural(len(missing), 'document')} not in "
                                        f"{data}, e.g. {missing[0]!r}", path=splits_file,
                                hint="point --data at the collection the splits were made for")
         chosen.append([by_name[name] for name in splits[split]])
@@ -316,7 +319,7 @@ def load_splits(data: Path, splits_file: Path | None, train_split: str, dev_spli
 
 def run_command(args: argparse.Namespace) -> int:
     if Path(args.output).exists() and not args.force:
-        raise TrainerError("E135", f"output directory {args.output} already exists",
+        raise TrainerError(TRAIN_OUTPUT_EXISTS, f"output directory {args.output} already exists",
                            path=args.output, hint="choose a new --output or pass --force")
     config = TrainingConfig.from_args(args)
     train_docs, dev_docs = load_splits(Path(args.data), args.splits and Path(args.splits),
