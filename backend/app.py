@@ -18,7 +18,8 @@ from backend.auth import install_basic_auth
 from backend.brat_tagger import decode_body, document_to_tagger_json
 from backend import limits
 from backend.errors import (
-    BAD_LABEL_CONFIG, BAD_PROJECT, MISSING_FIELD, NO_MODEL, SHOWN_CHARS, BackendError, shown,
+    BAD_LABEL_CONFIG, BAD_PROJECT, INTERNAL_ERROR, MISSING_FIELD, NO_MODEL, SHOWN_CHARS, BackendError,
+    shown,
 )
 from backend.inference_queue import InferenceQueue
 from backend.interactive import interactive_prediction, is_interactive
@@ -237,7 +238,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     @app.errorhandler(Exception)
     def unexpected_error(error: Exception):
         log.exception("%s %s failed", request.method, where())
-        return jsonify(error={"code": "B500", "message": f"internal error: {type(error).__name__}: "
+        return jsonify(error={"code": INTERNAL_ERROR, "message": f"internal error: {type(error).__name__}: "
                               f"{str(error)[:SHOWN_CHARS]}",
                               "hint": "see the backend log"}), 500
 
@@ -246,7 +247,7 @@ def create_app(settings: Settings | None = None) -> Flask:
 
 def _enqueue_status(outcome: training.EnqueueResult) -> dict:
     if outcome.error:
-        return {"status": "error", "error": outcome.error, "job_id": None}
+        return {"status": "error", **outcome.error.to_json(), "job_id": None}
     # Label Studio records the "job" key of a START_TRAINING answer as the backend's train job.
     return {"status": "coalesced" if outcome.coalesced else "queued", "job_id": outcome.job_id,
             "job": outcome.job_id}

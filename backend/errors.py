@@ -3,7 +3,7 @@
 Codes are stable so Label Studio users, brat users and tests can rely on them. Every HTTP error
 has one shape, ``{"error": {"code", "message", "hint"}}`` (``converters.errors.CodedError``);
 the app also answers the queue's T codes (retraining/errors.py), the registry's V codes, and
-``HTTPnnn``/``B500`` for what Flask refuses or what fails unexpectedly.
+``HTTPnnn`` for what Flask refuses and ``B500`` for what fails unexpectedly.
 """
 
 from __future__ import annotations
@@ -35,6 +35,8 @@ UNLOADABLE_MODEL = "B011"
 earlier version of it is in memory to keep serving."""
 TOO_LARGE = "B012"
 """A body, a task's text or a labeling config is over its limit (backend/limits.py); 413."""
+INTERNAL_ERROR = "B500"
+"""Anything that fails unexpectedly (a bug); 500, with the exception's type and the log as hint."""
 
 SHOWN_CHARS = 80
 """A bad value from a client is quoted in an answer or a log line only up to this many characters."""

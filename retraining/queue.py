@@ -4,7 +4,8 @@
 worker (``retraining.job.retrain_project``). A second request while a project's job is queued or
 running is coalesced into that job rather than duplicated, and the answer says so. Every Redis
 call uses short socket timeouts and no retries, so an unreachable Redis costs the webhook well
-under a second and comes back as ``EnqueueResult.error`` instead of an exception.
+under a second and comes back as ``EnqueueResult.error`` (a ``RetrainError``, answered in the one
+JSON error shape) instead of an exception.
 
 Redis keys (besides RQ's own):
 * ``retrain:last-job:<project>`` — id of the project's latest job; it is "active" while that
@@ -20,7 +21,7 @@ import logging
 import re
 import secrets
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from functools import lru_cache
 from typing import Any
@@ -81,15 +82,17 @@ class EnqueueResult:
     """What happened to one training request.
 
     ``coalesced`` is true when the request joined a job already queued or running for the project
-    (``job_id`` is that job); ``error`` says why nothing could be queued (``job_id`` is then None).
+    (``job_id`` is that job); ``error`` says why nothing could be queued (``job_id`` is then None),
+    and answers as ``{code, message, hint}`` (``CodedError.to_json``).
     """
 
     job_id: str | None
     coalesced: bool
-    error: str | None
+    error: RetrainError | None
 
     def to_json(self) -> dict[str, Any]:
-        return asdict(self)
+        return {"job_id": self.job_id, "coalesced": self.coalesced,
+                "error": self.error.to_json()["error"] if self.error else None}
 
 
 def last_job_key(project: str) -> str:
@@ -133,23 +136,21 @@ def enqueue_training(
     None the job resolves them by the rule of ``retraining/label_studio_access.py``.
     """
     if not redis_url:
-        return EnqueueResult(
-            None, False, f"[{QUEUE_NOT_CONFIGURED}] training queue not configured: REDIS_URL is empty "
-            "(set REDIS_URL, or start everything with `make run`, which embeds a Redis)",
-        )
+        return EnqueueResult(None, False, RetrainError(
+            QUEUE_NOT_CONFIGURED, "training queue not configured: REDIS_URL is empty",
+            "set REDIS_URL, or start everything with `make run`, which embeds a Redis"))
     if not project:
-        return EnqueueResult(None, False, f"[{NO_PROJECT}] no project id in the training request")
+        return EnqueueResult(None, False, RetrainError(NO_PROJECT, "no project id in the training request"))
     try:
         return _enqueue_unless_active(
             redis_connection(redis_url), project, label_studio_url, api_key, reason
         )
     except (redis.RedisError, OSError) as error:
         log.warning("training for project %s not queued: Redis at %s: %s", project, masked_url(redis_url), error)
-        return EnqueueResult(
-            None, False, f"[{QUEUE_UNREACHABLE}] training queue unreachable: Redis at {masked_url(redis_url)} "
-            f"did not answer within {REDIS_TIMEOUT_S} s ({type(error).__name__}: {error}); "
-            "check that Redis is running and REDIS_URL points at it",
-        )
+        return EnqueueResult(None, False, RetrainError(
+            QUEUE_UNREACHABLE, f"training queue unreachable: Redis at {masked_url(redis_url)} "
+            f"did not answer within {REDIS_TIMEOUT_S} s ({type(error).__name__}: {error})",
+            "check that Redis is running and REDIS_URL points at it"))
 
 
 def _enqueue_unless_active(
@@ -222,7 +223,8 @@ def record_annotation_event(
     try:
         count = redis_connection(redis_url).incr(annotation_counter_key(project))
     except (redis.RedisError, OSError) as error:
-        return EnqueueResult(None, False, f"[{QUEUE_UNREACHABLE}] annotation not counted: Redis unreachable ({error})")
+        return EnqueueResult(None, False, RetrainError(
+            QUEUE_UNREACHABLE, f"annotation not counted: Redis unreachable ({error})"))
     if count < every_n:
         return None
     return enqueue_training(

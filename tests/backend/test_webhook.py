@@ -43,7 +43,10 @@ def test_start_training_without_a_queue_says_so_in_a_200(client):
     response, elapsed = timed_post(client, {"action": "START_TRAINING", "project": PROJECT})
     assert response.status_code == 200 and elapsed < 1.0
     body = response.get_json()
-    assert body["status"] == "error" and "REDIS_URL" in body["error"]
+    assert body["status"] == "error" and body["job_id"] is None
+    assert body["error"] == {  # the one JSON error shape (CodedError.to_json)
+        "code": "T001", "message": "training queue not configured: REDIS_URL is empty",
+        "hint": "set REDIS_URL, or start everything with `make run`, which embeds a Redis"}
 
 
 def test_start_training_with_redis_down_answers_fast(tmp_path, eager_checkpoint):
@@ -51,6 +54,7 @@ def test_start_training_with_redis_down_answers_fast(tmp_path, eager_checkpoint)
     response, elapsed = timed_post(client, {"action": "START_TRAINING", "project": PROJECT})
     assert response.status_code == 200 and elapsed < 1.0
     assert response.get_json()["status"] == "error"
+    assert response.get_json()["error"]["code"] == "T003"
 
 
 def test_annotation_events_are_counted_per_project(tmp_path, eager_checkpoint, backend_redis_url):
@@ -78,5 +82,5 @@ def test_unknown_actions_get_200(client):
 def test_an_unreachable_redis_is_named_without_its_password(caplog):
     # Issue 18, item 6: the Redis password was in 42 log lines.
     outcome = enqueue_training("redis://:pw-never-logged@127.0.0.1:1/0", "3", None, None, "test")
-    assert "redis://***@127.0.0.1:1/0" in outcome.error
-    assert "pw-never-logged" not in outcome.error + caplog.text
+    assert "redis://***@127.0.0.1:1/0" in outcome.error.message
+    assert "pw-never-logged" not in str(outcome.error) + caplog.text

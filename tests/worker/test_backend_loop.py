@@ -54,4 +54,6 @@ def test_webhook_reports_an_unreachable_queue_quickly(worker_env):
 
     assert time.monotonic() - started < 1.0
     assert answer.status_code == 200 and answer.json["status"] == "error"
-    assert "[T003] training queue unreachable" in answer.json["error"]
+    error = answer.json["error"]  # the one JSON error shape: {code, message, hint}
+    assert error["code"] == "T003" and error["message"].startswith("training queue unreachable")
+    assert error["hint"] == "check that Redis is running and REDIS_URL points at it"

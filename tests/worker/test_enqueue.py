@@ -105,14 +105,20 @@ def test_unreachable_redis_is_an_error_answered_quickly(url):
     result, seconds = enqueue(url)
 
     assert result.job_id is None and not result.coalesced
-    assert result.error.startswith("[T003] training queue unreachable")
+    assert result.error.code == "T003"
+    assert str(result.error).startswith("[T003] training queue unreachable")
+    assert result.error.hint == "check that Redis is running and REDIS_URL points at it"
+    assert result.to_json()["error"] == {"code": "T003", "message": result.error.message,
+                                         "hint": result.error.hint}
     assert seconds < FAST_ENOUGH_S
 
 
 def test_missing_redis_url_is_an_error_not_an_exception():
     result = enqueue_training(None, "3", None, None, "START_TRAINING")
 
-    assert result.job_id is None and "[T001]" in result.error and "REDIS_URL" in result.error
+    assert result.job_id is None and result.error.code == "T001"
+    assert str(result.error) == ("[T001] training queue not configured: REDIS_URL is empty (set "
+                                 "REDIS_URL, or start everything with `make run`, which embeds a Redis)")
 
 
 def test_every_nth_annotation_event_enqueues(redis_url, redis_connection):
