@@ -45,12 +45,14 @@ def _load(command: Command) -> ModuleType:
     except ModuleNotFoundError as error:
         if error.name != command.module:
             raise
-        raise TrainerError(COMMAND_NOT_INSTALLED, f"command '{command.name}' is not installed: module {command.module} "
+        raise TrainerError(
+            COMMAND_NOT_INSTALLED, f"command '{command.name}' is not installed: module {command.module} "
                                    "was not found", hint="update the checkout") from None
     for function in ("add_arguments", "run_command"):
         if not hasattr(module, function):
-            raise TrainerError(BAD_COMMAND_MODULE, f"command '{command.name}': {command.module} defines no "
-                                       f"{function}()", hint="see trainer/__main__.py for the contract")
+            raise TrainerError(
+                BAD_COMMAND_MODULE, f"command '{command.name}': {command.module} defines no "
+                                    f"{function}()", hint="see trainer/__main__.py for the contract")
     return module
 
 

@@ -127,8 +127,9 @@ def checkpoint_training_config(directory: Path) -> TrainingConfig:
 
 def _training_options(meta: dict, directory: Path) -> TrainingConfig:
     if not isinstance(meta.get("training"), dict):
-        raise TrainerError(BAD_CHECKPOINT_FILE, "checkpoint file config.json has no training options",
-                           path=directory, hint="retrain or restore the checkpoint")
+        raise TrainerError(
+            BAD_CHECKPOINT_FILE, "checkpoint file config.json has no training options",
+            path=directory, hint="retrain or restore the checkpoint")
     return TrainingConfig.from_dict(meta["training"], source=str(directory / "config.json"))
 
 
@@ -140,8 +141,9 @@ def load_checkpoint(directory: Path, device: str | torch.device = "cpu",
     passes False to get tensors of its own."""
     directory = Path(directory)
     if not directory.is_dir():
-        raise TrainerError(INCOMPLETE_CHECKPOINT, "expected a checkpoint directory; found nothing there",
-                           path=directory, hint="give the directory `trainer train --output` wrote")
+        raise TrainerError(
+            INCOMPLETE_CHECKPOINT, "expected a checkpoint directory; found nothing there",
+            path=directory, hint="give the directory `trainer train --output` wrote")
     if not (directory / "config.json").is_file():
         raise TrainerError(INCOMPLETE_CHECKPOINT, "not a complete checkpoint: missing config.json",
                            path=directory, hint="give the directory `trainer train --output` wrote")
@@ -154,8 +156,9 @@ def load_checkpoint(directory: Path, device: str | torch.device = "cpu",
                            hint="retrain with this version of the trainer")
     missing = [name for name in REQUIRED[kind] if not (directory / name).is_file()]
     if missing:
-        raise TrainerError(INCOMPLETE_CHECKPOINT, f"not a complete checkpoint: missing {', '.join(missing)}",
-                           path=directory, hint="give the directory `trainer train --output` wrote")
+        raise TrainerError(
+            INCOMPLETE_CHECKPOINT, f"not a complete checkpoint: missing {', '.join(missing)}",
+            path=directory, hint="give the directory `trainer train --output` wrote")
     base = base_for(meta, directory) if kind == "delta" else None
     weights = directory / (DELTA_WEIGHTS if base else WEIGHTS)
     try:
@@ -173,9 +176,10 @@ def load_checkpoint(directory: Path, device: str | torch.device = "cpu",
     except TrainerError:
         raise
     except Exception as error:  # any library failure here means the files are damaged
-        raise TrainerError(UNLOADABLE_CHECKPOINT, f"checkpoint cannot be loaded: {type(error).__name__}: "
+        raise TrainerError(
+            UNLOADABLE_CHECKPOINT, f"checkpoint cannot be loaded: {type(error).__name__}: "
                                    f"{str(error).splitlines()[0] if str(error) else ''}",
-                           path=weights, hint="retrain or restore the checkpoint") from None
+            path=weights, hint="retrain or restore the checkpoint") from None
     model.to(device).eval()
     return Loaded(model, tokenizer, labels, config, _read_json(directory, "metrics.json"),
                   meta.get("version", ""), base)

@@ -190,9 +190,10 @@ class TrainingConfig:
         for ok, name, expected in checks:
             if not ok:
                 found = getattr(self, name) if hasattr(self, name) else "both 0"
-                raise TrainerError(BAD_OPTION_VALUE, f"training option {name} must be {expected}; found "
-                                           f"{found!r}",
-                                   hint="fix the value in the config file or on the command line")
+                raise TrainerError(
+                    BAD_OPTION_VALUE, f"training option {name} must be {expected}; found "
+                                      f"{found!r}",
+                    hint="fix the value in the config file or on the command line")
 
     def lora_target_list(self) -> list[str]:
         return [name.strip() for name in str(self.lora_targets).split(",") if name.strip()]

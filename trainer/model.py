@@ -44,10 +44,11 @@ class JointModel(nn.Module):
         """
         layers = getattr(getattr(self.encoder, "encoder", None), "layer", None)
         if layers is None or count > len(layers):
-            raise TrainerError(TOO_FEW_LAYERS, f"freeze_layers={count}: expected an encoder with at least "
-                                       f"that many layers in .encoder.layer; found "
-                                       f"{'none' if layers is None else len(layers)}",
-                               hint="lower freeze_layers or set it to 0 for this encoder")
+            raise TrainerError(
+                TOO_FEW_LAYERS, f"freeze_layers={count}: expected an encoder with at least "
+                                f"that many layers in .encoder.layer; found "
+                                f"{'none' if layers is None else len(layers)}",
+                hint="lower freeze_layers or set it to 0 for this encoder")
         frozen = [self.encoder.embeddings, *layers[:count]]
         for module in frozen:
             module.requires_grad_(False)

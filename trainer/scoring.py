@@ -123,8 +123,9 @@ def read_gold(gold_src: Path) -> dict[str, Document]:
 
     documents = read_collection(gold_src).documents
     if not documents:
-        raise TrainerError(NO_GOLD_DOCUMENTS, "expected a brat collection with at least one .txt document, found none",
-                           path=gold_src, hint="point to the folder that holds the gold .txt/.ann pairs")
+        raise TrainerError(
+            NO_GOLD_DOCUMENTS, "expected a brat collection with at least one .txt document, found none",
+            path=gold_src, hint="point to the folder that holds the gold .txt/.ann pairs")
     return {doc.name: doc for doc in documents}
 
 
@@ -165,8 +166,9 @@ def read_predictions(pred_dir: Path, gold: dict[str, Document]
     from converters.files import decode_utf8
 
     if not pred_dir.is_dir():
-        raise TrainerError(NO_PREDICTIONS_DIR, "expected a directory of predicted .ann files", path=pred_dir,
-                           hint="write predictions with 'python -m trainer predict' or give the right path")
+        raise TrainerError(
+            NO_PREDICTIONS_DIR, "expected a directory of predicted .ann files", path=pred_dir,
+            hint="write predictions with 'python -m trainer predict' or give the right path")
     predictions, mismatches = {}, 0
     for name, gold_doc in gold.items():
         path = pred_dir / f"{name}.ann"

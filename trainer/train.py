@@ -115,9 +115,10 @@ def _initial_model(config: TrainingConfig, train_docs: Sequence[Document],
         unknown = sorted((set(wanted.entity_types) - set(loaded.labels.entity_types))
                          | (set(wanted.relation_types) - set(loaded.labels.relation_types)))
         if unknown:
-            raise TrainerError(UNKNOWN_TYPES_FOR_INIT, f"the training data uses types {unknown} that the model "
-                                       f"to continue from does not know", path=init_from,
-                               hint="train a new model (no --init-from) for a new label set")
+            raise TrainerError(
+                UNKNOWN_TYPES_FOR_INIT, f"the training data uses types {unknown} that the model "
+                                        f"to continue from does not know", path=init_from,
+                hint="train a new model (no --init-from) for a new label set")
         model = loaded.model
         model.dropout.p = config.dropout
         return model, loaded.tokenizer, loaded.labels, loaded.base
@@ -139,8 +140,9 @@ def train(config: TrainingConfig, train_docs: Sequence[Document], dev_docs: Sequ
         raise TrainerError(NO_OUTPUT_DIR, "train() needs an output_dir for the checkpoint",
                            hint="pass output_dir=Path(...)")
     if not any(document.entities for document in train_docs):
-        raise TrainerError(NOTHING_TO_LEARN, f"no entities in the {plural(len(train_docs), 'training document')}",
-                           hint="annotate some documents or check the collection path")
+        raise TrainerError(
+            NOTHING_TO_LEARN, f"no entities in the {plural(len(train_docs), 'training document')}",
+            hint="annotate some documents or check the collection path")
     seed_everything(config.seed)
     if config.threads:
         torch.set_num_threads(config.threads)
@@ -287,11 +289,13 @@ def load_splits(data: Path, splits_file: Path | None, train_split: str, dev_spli
     try:
         documents = read_collection(data).documents
     except ConversionError as error:
-        raise TrainerError(BAD_TRAINING_COLLECTION, f"cannot read the training collection: {error}", path=data,
-                           hint="give --data a brat directory or .zip") from None
+        raise TrainerError(
+            BAD_TRAINING_COLLECTION, f"cannot read the training collection: {error}", path=data,
+            hint="give --data a brat directory or .zip") from None
     if not documents:
-        raise TrainerError(BAD_TRAINING_COLLECTION, "the training collection holds no documents", path=data,
-                           hint="give --data a folder with .txt/.ann pairs")
+        raise TrainerError(
+            BAD_TRAINING_COLLECTION, "the training collection holds no documents", path=data,
+            hint="give --data a folder with .txt/.ann pairs")
     if splits_file is None:
         return documents, []
     try:
@@ -310,9 +314,10 @@ def load_splits(data: Path, splits_file: Path | None, train_split: str, dev_spli
                                path=splits_file, hint="use --train-split/--dev-split")
         missing = [name for name in splits[split] if name not in by_name]
         if missing:
-            raise TrainerError(BAD_SPLITS, f"split {split!r} names {plural(len(missing), 'document')} not in "
-                                       f"{data}, e.g. {missing[0]!r}", path=splits_file,
-                               hint="point --data at the collection the splits were made for")
+            raise TrainerError(
+                BAD_SPLITS, f"split {split!r} names {plural(len(missing), 'document')} not in "
+                            f"{data}, e.g. {missing[0]!r}", path=splits_file,
+                hint="point --data at the collection the splits were made for")
         chosen.append([by_name[name] for name in splits[split]])
     return chosen[0], chosen[1]
 
