@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 CORPUS ?= ../shared/data/rurebus
 MODEL_RUN ?= runs/default-model
 
-.PHONY: run test install model clean
+.PHONY: run test install model mutation clean
 
 # The pinned versions first, then the project itself, editable: `python -m converters|trainer|backend`
 # and the rurebus-* commands then work from any directory, and find the shipped model in pretrained/.
@@ -39,5 +39,13 @@ model: $(STAMP)
 	$(PY) -m trainer evaluate $(CORPUS)/train --splits $(CORPUS)/splits.json --split dev \
 	    --model $(MODEL_RUN)/checkpoint -o $(MODEL_RUN)/dev-report
 
+# Mutation testing of the core modules ([tool.mutmut] in pyproject.toml): scoring, BIO/Viterbi
+# tagging, relation voting and linking, the brat line parser, promotion. Slow (over 45 min on 2
+# cores), so not part of `make test` or CI. Works in mutants/ (git-ignored), never on the sources.
+# One module: make mutation MUTANTS='"trainer.tagging*"' (mutant-name globs; see docs/experiments.md).
+mutation: $(STAMP)
+	$(VENV)/bin/mutmut run --max-children $(or $(MUTATION_JOBS),2) $(MUTANTS)
+	$(VENV)/bin/mutmut results
+
 clean:
-	rm -rf $(VENV) .ls-venv
+	rm -rf $(VENV) .ls-venv mutants
