@@ -178,19 +178,22 @@ def train(config: TrainingConfig, train_docs: Sequence[Document], dev_docs: Sequ
     bar = tqdm(total=total_steps, desc="training", unit="step", dynamic_ncols=True)
     for epoch in range(1, config.epochs + 1):
         epoch_started = time.monotonic()
-        epoch_loss, window_loss, window_steps, epoch_steps = torch.zeros((), device=device), 0.0, 0, 0
+        # Sums stay on the device; reading one (float) is the host sync done every few steps.
+        epoch_loss, window_loss = torch.zeros((), device=device), torch.zeros((), device=device)
+        epoch_steps = window_steps = 0
         model.train()
         for indexes in make_batches(packed.lengths, config.batch_size, rng):
             loss = optimisation_step(model, packed.batch(indexes), optimizer, config, device)
             scheduler.step()
             step += 1
             epoch_steps += 1
-            window_loss = window_loss + loss.detach()
             window_steps += 1
+            epoch_loss += loss
+            window_loss += loss
             if step == 1 or step % LOSS_EVERY_STEPS == 0:
                 loss_value = float(window_loss) / window_steps
-                epoch_loss += window_loss
-                window_loss, window_steps = 0.0, 0
+                window_loss.zero_()
+                window_steps = 0
                 bar.set_postfix(epoch=epoch, loss=f"{loss_value:.4f}")
             elapsed = time.monotonic() - started
             info = {"epoch": epoch, "step": step, "total": total_steps, "loss": loss_value,
@@ -202,7 +205,7 @@ def train(config: TrainingConfig, train_docs: Sequence[Document], dev_docs: Sequ
                 state.checkpoint(epoch, step, loss_value)
             if step >= total_steps or state.stop:
                 break
-        mean_loss = float(epoch_loss + window_loss) / max(epoch_steps, 1)
+        mean_loss = float(epoch_loss) / max(epoch_steps, 1)
         state.record_epoch(epoch, time.monotonic() - epoch_started, mean_loss)
         if not (config.eval_every_steps and step % config.eval_every_steps == 0):
             state.checkpoint(epoch, step, mean_loss)
