@@ -18,8 +18,7 @@ from backend.auth import install_basic_auth
 from backend.brat_tagger import decode_body, document_to_tagger_json
 from backend import limits
 from backend.errors import (
-    BAD_LABEL_CONFIG, BAD_PROJECT, INTERNAL_ERROR, MISSING_FIELD, NO_MODEL, SHOWN_CHARS, BackendError,
-    shown,
+    BAD_LABEL_CONFIG, BAD_PROJECT, INTERNAL_ERROR, MISSING_FIELD, NO_MODEL, BackendError, shown,
 )
 from backend.inference_queue import InferenceQueue
 from backend.interactive import interactive_prediction, is_interactive
@@ -30,7 +29,7 @@ from backend.prediction_cache import PredictionCache
 from backend.request_json import parse_json_object
 from backend.settings import Settings
 from converters.document import Document
-from converters.errors import ConversionError
+from converters.errors import SHOWN_CHARS, ConversionError, shortened
 from converters.labelstudio import LabelConfig, parse_label_config
 from retraining.registry import DEFAULT_PROJECT, ModelRegistry, RegistryError, project_key
 
@@ -46,8 +45,7 @@ ANNOTATION_ACTIONS = frozenset({"ANNOTATION_CREATED", "ANNOTATION_UPDATED"})
 
 def where() -> str:
     """The request path for messages and logs, cut to ``SHOWN_CHARS`` (a client chooses it)."""
-    path = request.path
-    return path if len(path) <= SHOWN_CHARS else f"{path[:SHOWN_CHARS]}… ({len(path)} characters)"
+    return shortened(request.path)
 
 
 def json_object(required: tuple[str, ...] = ()) -> dict:

@@ -7,8 +7,9 @@ annotation into the .ann with a fresh ``T`` id. The protocol has no relations or
 from __future__ import annotations
 
 from converters.document import Document
+from converters.errors import SHOWN_CHARS
 
-from backend.errors import BAD_TEXT, SHOWN_CHARS, BackendError
+from backend.errors import BAD_TEXT, BackendError
 
 
 def decode_body(body: bytes, charset: str | None) -> str:

@@ -8,7 +8,7 @@ the app also answers the queue's T codes (retraining/errors.py), the registry's 
 
 from __future__ import annotations
 
-from converters.errors import CodedError
+from converters.errors import CodedError, shortened
 
 MALFORMED_JSON = "B001"
 """The body is not JSON, or not a JSON object."""
@@ -38,14 +38,10 @@ TOO_LARGE = "B012"
 INTERNAL_ERROR = "B500"
 """Anything that fails unexpectedly (a bug); 500, with the exception's type and the log as hint."""
 
-SHOWN_CHARS = 80
-"""A bad value from a client is quoted in an answer or a log line only up to this many characters."""
-
-
 def shown(value: object) -> str:
     """``repr(value)`` cut to ``SHOWN_CHARS`` characters, marked when cut, for messages."""
-    text = repr(value) if not isinstance(value, (dict, list)) else f"a JSON {type(value).__name__}"
-    return text if len(text) <= SHOWN_CHARS else f"{text[:SHOWN_CHARS]}… ({len(text)} characters)"
+    return shortened(repr(value) if not isinstance(value, (dict, list))
+                     else f"a JSON {type(value).__name__}")
 
 
 class BackendError(CodedError):

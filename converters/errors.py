@@ -55,6 +55,16 @@ NO_ANNOTATION = "C023"
 """A task has no annotation of the kind asked for (e.g. no ground truth)."""
 
 
+SHOWN_CHARS = 80
+"""A value from a client or a file is quoted in a message or a log line only up to this many
+characters."""
+
+
+def shortened(text: str) -> str:
+    """``text`` cut to ``SHOWN_CHARS`` characters, marked with its full length when cut."""
+    return text if len(text) <= SHOWN_CHARS else f"{text[:SHOWN_CHARS]}… ({len(text)} characters)"
+
+
 class CodedError(Exception):
     """A failure a user can fix: ``code``, ``message`` (expected vs found), ``hint`` (what to do)."""
 

@@ -17,11 +17,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
+from converters.errors import SHOWN_CHARS
 from retraining.errors import BAD_ALLOWED_HOST, HOST_NOT_ALLOWED, NO_CONNECTION, RetrainError
 
 DEFAULT_PORTS = {"http": 80, "https": 443}
-SHOWN_CHARS = 80
-"""A value from a client is quoted in errors only up to this many characters."""
 
 
 Origin = tuple[str, str, int]

@@ -35,6 +35,7 @@ from rq.job import Job, JobStatus
 from rq.registry import StartedJobRegistry
 from rq.results import Result
 
+from converters.errors import SHOWN_CHARS
 from retraining.errors import (
     BAD_JOB_KEY, NO_JOB, NO_PROJECT, QUEUE_NOT_CONFIGURED, QUEUE_UNREACHABLE, RetrainError,
 )
@@ -53,8 +54,6 @@ EXCEPTION_PREFIX = re.compile(r"^[\w.]+(?:Error|Exception): ")
 MAX_JOB_KEY_CHARS = 100
 JOB_KEY = re.compile(rf"[A-Za-z0-9_-]{{1,{MAX_JOB_KEY_CHARS}}}")
 """Project ids and job ids (``_new_job_id``); RQ refuses other characters with a ValueError."""
-SHOWN_CHARS = 80
-"""A key from a client is quoted in errors only up to this many characters."""
 ACTIVE_STATUSES = {JobStatus.QUEUED, JobStatus.STARTED, JobStatus.DEFERRED, JobStatus.SCHEDULED}
 
 
