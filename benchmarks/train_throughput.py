@@ -18,7 +18,6 @@ alternating runs. Prints one JSON line per measurement.
 from __future__ import annotations
 
 import argparse
-import copy
 import json
 import random
 import tempfile
@@ -31,12 +30,12 @@ from benchmarks.train_step_time import CORPUS, REPO_ROOT, step_seconds
 from converters.console import plain
 from trainer.base_encoder import load_base
 from trainer.batching import make_batches
-from trainer.checkpoint import build_model
 from trainer.config import TrainingConfig
-from trainer.examples import label_maps_for, training_examples
+from trainer.examples import training_examples
 from trainer.features import collate
 from trainer.tiny import build_tiny_encoder
-from trainer.train import load_splits, optimisation_step, optimizer_for, seed_everything
+from trainer.train import (_initial_model, load_splits, optimisation_step, optimizer_for,
+                           seed_everything)
 
 
 def previous_loop_seconds(config: TrainingConfig, documents: list, device: torch.device,
@@ -45,15 +44,12 @@ def previous_loop_seconds(config: TrainingConfig, documents: list, device: torch
     seed_everything(config.seed)
     if config.threads:
         torch.set_num_threads(config.threads)
-    base = load_base(config.encoder)
-    labels = label_maps_for(documents)
-    model = build_model(copy.deepcopy(base.encoder).requires_grad_(True), base.tokenizer, labels,
-                        config.dropout).to(device)
+    model, tokenizer, labels, _ = _initial_model(config, documents, None, device)
     model.freeze_word_embeddings()
     rng = random.Random(config.seed)
-    examples = training_examples(documents, base.tokenizer, labels, config, rng)
+    examples = training_examples(documents, tokenizer, labels, config, rng)
     optimizer = optimizer_for(model, config)
-    pad = base.tokenizer.pad_token_id
+    pad = tokenizer.pad_token_id
     seconds, last = [], time.perf_counter()
     model.train()
     while len(seconds) < steps:
