@@ -17,21 +17,18 @@ from retraining import queue as training
 from backend.auth import install_basic_auth
 from backend.brat_tagger import decode_body, document_to_tagger_json
 from backend import limits
-from backend.errors import (
-    BAD_LABEL_CONFIG, BAD_PROJECT, INTERNAL_ERROR, MISSING_FIELD, NO_MODEL, BackendError, shown,
-)
+from backend.errors import INTERNAL_ERROR, MISSING_FIELD, NO_MODEL, BackendError, shown
 from backend.inference_queue import InferenceQueue
 from backend.interactive import interactive_prediction, is_interactive
 from backend.jobs_api import jobs_blueprint
 from backend.models import ModelCache, ServedModel
 from backend.prediction import predict_tasks, task_text
 from backend.prediction_cache import PredictionCache
-from backend.request_json import parse_json_object
+from backend.request_fields import json_object, label_config, request_project, where
 from backend.settings import Settings
 from converters.document import Document
-from converters.errors import SHOWN_CHARS, ConversionError, shortened
-from converters.labelstudio import LabelConfig, parse_label_config
-from retraining.registry import DEFAULT_PROJECT, ModelRegistry, RegistryError, project_key
+from converters.errors import SHOWN_CHARS
+from retraining.registry import DEFAULT_PROJECT, ModelRegistry, RegistryError
 
 log = logging.getLogger(__name__)
 
@@ -41,37 +38,6 @@ at most ``limits.MAX_BODY_BYTES`` and answers a larger body 413 B012 (backend/li
 NO_MODEL_VERSION = "no-model"
 """``model_version`` reported by /setup while neither a version nor DEFAULT_MODEL exists."""
 ANNOTATION_ACTIONS = frozenset({"ANNOTATION_CREATED", "ANNOTATION_UPDATED"})
-
-
-def where() -> str:
-    """The request path for messages and logs, cut to ``SHOWN_CHARS`` (a client chooses it)."""
-    return shortened(request.path)
-
-
-def json_object(required: tuple[str, ...] = ()) -> dict:
-    """The request body as a JSON object holding ``required`` fields, else a 400 naming the problem."""
-    return parse_json_object(request.get_data(cache=True), where(), required)
-
-
-def request_project(raw: object) -> str:
-    try:
-        return project_key(raw)
-    except RegistryError as error:
-        # The registry's message quotes the whole value; a client may send megabytes.
-        raise BackendError(400, BAD_PROJECT, f"{where()}: expected a Label Studio project id such "
-                           f"as 3 or '3.1795623812', found {shown(raw)}", error.hint) from None
-
-
-def label_config(xml: object) -> LabelConfig:
-    if not isinstance(xml, str):
-        raise BackendError(400, MISSING_FIELD, f"{where()}: expected label_config as an XML string, "
-                           f"found {type(xml).__name__}")
-    limits.check_label_config(where(), xml)
-    try:
-        return parse_label_config(xml)
-    except ConversionError as error:
-        raise BackendError(400, BAD_LABEL_CONFIG, f"{where()}: {error}",
-                           "the labeling config needs <Text> and <Labels> tags") from error
 
 
 def webhook_project(payload: dict) -> str:
