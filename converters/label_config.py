@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import xml.etree.ElementTree as ElementTree
-from collections.abc import Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -52,9 +52,34 @@ class LabelConfig:
         label = self.predicted_relations.get(model_type, model_type)
         return label if label in self.relation_labels else None
 
+    def entity_type(self, label: str, known: Collection[str] | None = None) -> str | None:
+        """The model's entity type a ``<Label>`` value stands for, the inverse of
+        ``entity_label``: the first name in its ``predicted_values``, else the label itself.
+        With ``known`` (the types a model has), the first of those the model knows, or ``None``.
+
+        What an annotator's "Thing" region trains, under ``<Label value="Thing"
+        predicted_values="MET"/>``: MET, which the model then shows as "Thing" again."""
+        return _model_type(label, self.predicted_entities, self.entity_label, known)
+
+    def relation_type(self, label: str, known: Collection[str] | None = None) -> str | None:
+        """``entity_type`` for ``<Relation>`` values and relation types."""
+        return _model_type(label, self.predicted_relations, self.relation_label, known)
+
     @property
     def has_fragments(self) -> bool:
         return FRAGMENT_RELATION in self.relation_labels
+
+
+def _model_type(label: str, predicted: dict[str, str], shown_as: Callable[[str], str | None],
+                known: Collection[str] | None) -> str | None:
+    """The names whose ``shown_as`` is ``label``: those ``predicted_values`` list for it, in their
+    order, then the label itself when it is shown unrenamed; the first (the first in ``known``)."""
+    names = [name for name, shown in predicted.items() if shown == label]
+    if shown_as(label) == label:
+        names.append(label)
+    if known is None:
+        return names[0] if names else label
+    return next((name for name in names if name in known), None)
 
 
 def parse_label_config(xml: str, path: str | Path | None = None) -> LabelConfig:

@@ -19,7 +19,7 @@ from label_studio_sdk import LabelStudio
 from label_studio_sdk.core.api_error import ApiError
 
 from converters.errors import ConversionError
-from converters.labelstudio import LabelConfig, parse_label_config
+from converters.labelstudio import FRAGMENT_RELATION, LabelConfig, parse_label_config
 from converters.ls_export import latest_annotation
 from retraining.errors import (
     BAD_EXPORT, BAD_LABEL_CONFIG, BAD_RESULT, LABEL_STUDIO_FAILED, LABEL_STUDIO_UNREACHABLE, NO_SUCH_PROJECT,
@@ -31,7 +31,8 @@ EXPORT_TIMEOUT_S = 120.0
 
 @dataclass(frozen=True)
 class AnnotatedTask:
-    """One task's text and the Label Studio ``result`` list of its latest human annotation."""
+    """One task's text and the Label Studio ``result`` list of its latest human annotation (its
+    labels read back as the model's types when the project's config was given)."""
 
     task_id: int
     text: str
@@ -127,9 +128,13 @@ def _api_detail(error: ApiError) -> str:
     return str(body)[:200]
 
 
-def latest_human_annotations(tasks: list[dict[str, Any]], text_key: str = "text") -> list[AnnotatedTask]:
+def latest_human_annotations(tasks: list[dict[str, Any]], text_key: str | None = None,
+                             config: LabelConfig | None = None) -> list[AnnotatedTask]:
     """The latest non-cancelled annotation of each task, in task id order; tasks without one are
-    left out. ``text_key`` is the data field holding the text (``LabelConfig.text_key``)."""
+    left out. ``text_key`` is the data field holding the text (by default the ``config``'s
+    ``<Text>`` key, else ``text``). With the project's ``config``, region and relation labels are
+    read back as the model's types through its ``predicted_values`` (``model_types``)."""
+    text_key = text_key or (config.text_key if config is not None else "text")
     annotated: list[AnnotatedTask] = []
     for position, task in enumerate(tasks):
         task_id = task.get("id") if isinstance(task, dict) else None
@@ -148,8 +153,31 @@ def latest_human_annotations(tasks: list[dict[str, Any]], text_key: str = "text"
                 f"{type(result).__name__}, expected a list of regions",
                 "fix or delete that annotation in Label Studio, or re-import the task",
             )
+        if config is not None:
+            result = model_types(result, config)
         annotated.append(AnnotatedTask(task_id, _task_text(task, text_key), result, latest.get("id")))
     return sorted(annotated, key=lambda item: item.task_id)
+
+
+def model_types(result: list[Any], config: LabelConfig) -> list[Any]:
+    """A copy of a Label Studio ``result`` whose labels are the model's types
+    (``LabelConfig.entity_type``, ``relation_type``): what the annotators' regions train, so that
+    the model shows them with the same labels again. ``fragment`` links and items of an unknown
+    shape are kept as they are, for ``result_to_document`` to read or refuse."""
+    return [_model_typed(item, config) if isinstance(item, dict) else item for item in result]
+
+
+def _model_typed(item: dict[str, Any], config: LabelConfig) -> dict[str, Any]:
+    value = item.get("value")
+    if item.get("type") == "relation":
+        labels = item.get("labels")
+        if isinstance(labels, list) and FRAGMENT_RELATION not in labels:
+            return {**item, "labels": [config.relation_type(label) if isinstance(label, str) else label
+                                       for label in labels]}
+    elif item.get("type") == "labels" and isinstance(value, dict) and isinstance(value.get("labels"), list):
+        return {**item, "value": {**value, "labels": [
+            config.entity_type(label) if isinstance(label, str) else label for label in value["labels"]]}}
+    return item
 
 
 def _task_text(task: dict[str, Any], text_key: str) -> str:

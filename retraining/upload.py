@@ -4,7 +4,9 @@ predictions in Label Studio through label-studio-sdk.
 Label Studio's "Retrieve Predictions" sends every task in one ``/predict`` call with a 100 s
 timeout, which a large project on a CPU does not meet; uploading from the worker instead means
 annotators open tasks that are already pre-annotated by the new model. The predictions carry the
-version's name as ``model_version`` (what ``/setup`` reports), so Label Studio does not ask again.
+version's name as ``model_version`` (what ``/setup`` reports), so Label Studio does not ask again,
+and the labels ``/predict`` shows: the model's types through the config's ``predicted_values``
+(``LabelConfig.entity_label``), the inverse of how the annotations were read for training.
 """
 
 from __future__ import annotations
