@@ -20,6 +20,7 @@ from waitress import serve
 from backend.app import MAX_BODY_BYTES, create_app
 from backend.errors import BackendError
 from backend.settings import Settings
+from backend.state import backend_state
 from retraining.queue import masked_url
 from retraining.registry import DEFAULT_PROJECT, RegistryError
 
@@ -38,12 +39,11 @@ def preload_default_model(app: Flask) -> None:
     Loading the real encoder takes tens of seconds on a busy CPU; paid by the first /predict it
     would eat into Label Studio's 100 s timeout. /health and /setup answer meanwhile.
     """
-    models = app.extensions["model_cache"]
-    inference = app.extensions["inference_queue"]
+    state = backend_state(app)
 
     def load() -> None:
         try:
-            served = inference.run(models.get, DEFAULT_PROJECT, timeout_s=None)
+            served = state.inference.run(state.models.get, DEFAULT_PROJECT, timeout_s=None)
         except Exception:  # the first /predict reports the same failure to its caller
             log.exception("preloading the default model failed")
             return

@@ -13,7 +13,8 @@ from flask import Flask, request
 from backend.errors import UNAUTHORIZED, BackendError
 from backend.settings import Settings
 
-OPEN_ENDPOINTS = frozenset({"health"})
+OPEN_ENDPOINTS = frozenset({"label_studio.health"})
+"""Endpoints answered without credentials: GET /health and GET / (label_studio_api.py)."""
 
 
 def _same(given: str | None, expected: str) -> bool:

@@ -17,6 +17,7 @@ from itertools import count
 import pytest
 
 from backend import models as models_module
+from backend.state import backend_state
 from tests.backend.conftest import make_client
 from tests.backend.test_predict import TEXTS, check_prediction, tasks_of
 from retraining.registry import ModelRegistry
@@ -141,7 +142,7 @@ def test_publication_during_requests_never_mixes_versions(
         tmp_path, eager_checkpoint, other_eager_checkpoint, label_config, outputs_of):
     # four concurrent clients: room for all of them in the inference queue
     client = make_client(tmp_path, eager_checkpoint, threads=8, inference_queue_size=4)
-    cache = client.application.extensions["model_cache"]
+    cache = backend_state(client.application).models
     registry = ModelRegistry(tmp_path / "models")
     old = registry.publish("4", eager_checkpoint, {"f1": 0.1}, [1], promote=True, reason="first")
     warm_up = fresh_texts(2)

@@ -9,6 +9,7 @@ import pytest
 
 from backend.errors import BUSY, BackendError
 from backend.inference_queue import InferenceQueue
+from backend.state import backend_state
 from tests.backend.conftest import make_client
 
 CONFIG = '<View><Labels name="label" toName="text"><Label value="ECO"/></Labels><Text name="text" value="$text"/></View>'
@@ -60,7 +61,7 @@ def test_work_errors_reach_the_caller():
 
 def test_the_app_answers_503_retry_after_while_health_setup_and_webhook_answer(tmp_path):
     client = make_client(tmp_path, None, threads=4)
-    queue = client.application.extensions["inference_queue"]
+    queue = backend_state(client.application).inference
     assert queue.capacity == 2  # half of THREADS
     release = occupy(queue, 2)
     try:

@@ -8,6 +8,7 @@ from types import SimpleNamespace
 
 from backend.models import ServedModel
 from backend.prediction_cache import PredictionCache
+from backend.state import backend_state
 from converters.document import Document
 from retraining.registry import ModelRegistry
 from tests.backend.conftest import make_client
@@ -15,7 +16,7 @@ from tests.backend.test_predict import TEXTS, tasks_of
 
 
 def cache_of(client):
-    return client.application.extensions["prediction_cache"]
+    return backend_state(client.application).predictions
 
 
 def test_a_repeated_batch_is_answered_from_the_cache(client, label_config):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import time
 
+from backend.state import backend_state
 from retraining.registry import ModelRegistry
 
 SETUP = {"project": "6.1795623812", "schema": None, "hostname": "http://127.0.0.1:18080",
@@ -21,7 +22,7 @@ def test_setup_is_cheap_and_reports_the_current_version(client, tmp_path, eager_
     started = time.perf_counter()
     response = client.post("/setup", json=dict(SETUP, schema=label_config))
     assert time.perf_counter() - started < 0.5
-    assert client.application.extensions["model_cache"].load_count == 0, "/setup must not load a model"
+    assert backend_state(client.application).models.load_count == 0, "/setup must not load a model"
     default_name = response.get_json()["model_version"]
     assert default_name.startswith("default-")
     registry = ModelRegistry(tmp_path / "models")
