@@ -19,6 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from backend.models import ServedModel
+from backend.predictor import ServedPredictor
 from backend.prediction_cache import PredictionCache
 from converters.document import Document, Entity, Relation, Span
 from converters.labelstudio import LabelConfig, least_confident
@@ -78,7 +79,7 @@ def interactive_prediction(text: str, name: str, context: dict, config: LabelCon
     """One prediction answering the annotator's regions: types of unlabeled ones, relations
     among all of them."""
     regions = drawn_regions(context, config, text)
-    predictor = served.predictor
+    predictor: ServedPredictor = served.predictor
     entities, scores = [], {}
     typed = {}
     for region in regions:

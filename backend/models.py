@@ -15,9 +15,9 @@ import threading
 from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from backend.errors import UNLOADABLE_MODEL, BackendError
+from backend.predictor import ServedPredictor
 from trainer.config import DecisionBiases
 from trainer.errors import TrainerError
 from retraining.registry import ModelRegistry, ModelVersion
@@ -30,8 +30,7 @@ class ServedModel:
     """A loaded predictor together with the registry version it was loaded from."""
 
     version: ModelVersion
-    predictor: Any
-    """A ``trainer.predict.Predictor``: ``.predict(texts, names)``, ``.entity_types``, ``.relation_types``."""
+    predictor: ServedPredictor
     suffix: str = ""
     """``DecisionBiases.version_suffix()`` of the biases it decodes with."""
 
@@ -43,7 +42,7 @@ class ServedModel:
 
 
 def load_predictor(path: Path, device: str, precision: str = "auto",
-                   biases: DecisionBiases = DecisionBiases()) -> Any:
+                   biases: DecisionBiases = DecisionBiases()) -> ServedPredictor:
     # Imported here so that /health, /setup and /webhook never pay torch's import time.
     from trainer.predict import Predictor
 
