@@ -10,7 +10,6 @@ from pathlib import Path
 from backend.errors import BAD_SETTINGS, BackendError
 from trainer.config import INFERENCE_PRECISIONS, DecisionBiases, default_model_setting
 from trainer.errors import TrainerError
-from retraining.label_studio_access import label_studio_url
 
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
@@ -24,9 +23,6 @@ class Settings:
     default_model: Path | None = None
     """DEFAULT_MODEL: checkpoint served to projects that have no published version (unset: the
     shipped model; ``none``: none)."""
-    label_studio_url: str | None = None
-    """LABEL_STUDIO_URL (alias LABEL_STUDIO_HOST, as in label-studio-ml-backend): where the
-    retraining reaches Label Studio; wins over the hostname /setup records."""
     label_studio_api_key: str | None = field(default=None, repr=False)
     """LABEL_STUDIO_API_KEY: a personal access token (or legacy token) for the retraining job."""
     basic_auth_user: str | None = None
@@ -117,7 +113,6 @@ class Settings:
         return cls(
             model_dir=Path(env.get("MODEL_DIR", "models")),
             default_model=default_model_setting(default_model),
-            label_studio_url=label_studio_url(env),
             label_studio_api_key=env.get("LABEL_STUDIO_API_KEY"),
             basic_auth_user=env.get("BASIC_AUTH_USER"),
             basic_auth_pass=env.get("BASIC_AUTH_PASS"),

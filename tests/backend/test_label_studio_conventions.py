@@ -48,10 +48,8 @@ def test_an_unknown_log_level_is_refused():
 
 def test_label_studio_host_is_an_alias_of_label_studio_url():
     alias = {"LABEL_STUDIO_HOST": "http://ls:8080", "LABEL_STUDIO_API_KEY": "k"}
-    assert Settings.from_env(alias).label_studio_url == "http://ls:8080"
     assert RetrainSettings.from_env(alias).label_studio.url == "http://ls:8080"
     both = dict(alias, LABEL_STUDIO_URL="http://url:8080")
-    assert Settings.from_env(both).label_studio_url == "http://url:8080"
     assert RetrainSettings.from_env(both).label_studio.url == "http://url:8080"
 
 

@@ -19,11 +19,10 @@ def test_defaults_follow_label_studio_conventions():
 
 def test_every_variable_is_read():
     settings = Settings.from_env({
-        "LABEL_STUDIO_URL": "http://ls:8080", "LABEL_STUDIO_API_KEY": "key-123",
+        "LABEL_STUDIO_API_KEY": "key-123",
         "MODEL_DIR": "/srv/models", "DEFAULT_MODEL": "/srv/ckpt", "BASIC_AUTH_USER": "u",
         "BASIC_AUTH_PASS": "p", "REDIS_URL": "redis://r:6379/0", "PORT": "9191", "THREADS": "8",
     })
-    assert settings.label_studio_url == "http://ls:8080"
     assert settings.label_studio_api_key == "key-123"
     assert settings.model_dir == Path("/srv/models")
     assert settings.default_model == Path("/srv/ckpt")
