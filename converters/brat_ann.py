@@ -16,8 +16,8 @@ from converters.document import (
     Attribute, Document, Entity, Equivalence, Event, Normalization, Note, Relation, Span,
 )
 from converters.errors import (
-    DUPLICATE_ID, MALFORMED_LINE, OFFSETS_OUTSIDE_TEXT, SPAN_TEXT_MISMATCH, TRUNCATED_LINE,
-    UNKNOWN_ID, ConversionError,
+    DUPLICATE_ID, MALFORMED_LINE, ONLY_LINE_BREAKS, OFFSETS_OUTSIDE_TEXT, SPAN_TEXT_MISMATCH,
+    TRUNCATED_LINE, UNKNOWN_ID, ConversionError,
 )
 from converters.names import TYPE_HINT, short, type_problem
 
@@ -277,7 +277,8 @@ def format_ann(doc: Document) -> str:
     """The .ann text of a document: T, E, R, A, N, #, * lines, each kind in list order.
 
     brat cannot store a line break inside a span, so spans are cut at line breaks into fragments
-    (what brat's own editor does with such a selection).
+    (what brat's own editor does with such a selection). An entity with a span that is empty,
+    reversed or outside the text raises C006, one with nothing but line breaks C015.
     """
     lines = [_format_entity(doc, entity) for entity in doc.entities]
     lines += [f"{event.id}\t{event.type}:{event.trigger}"
@@ -297,7 +298,19 @@ def format_ann(doc: Document) -> str:
 
 
 def _format_entity(doc: Document, entity: Entity) -> str:
+    for span in entity.spans:
+        if not 0 <= span.start < span.end <= len(doc.text):
+            raise ConversionError(
+                OFFSETS_OUTSIDE_TEXT, f"entity {entity.id}: span {span.start}-{span.end} is "
+                f"empty, reversed or outside the text of {len(doc.text)} characters",
+                hint="offsets count characters of the document text, end exclusive; fix or "
+                     "drop the entity")
     spans = split_at_line_breaks(doc.text, entity.spans)
+    if not spans:
+        where = ";".join(f"{span.start}-{span.end}" for span in entity.spans)
+        raise ConversionError(
+            ONLY_LINE_BREAKS, f"entity {entity.id} at {where} covers only line breaks",
+            hint="brat cannot store a line break in a span; drop the entity or widen it to a word")
     offsets = ";".join(f"{span.start} {span.end}" for span in spans)
     return f"{entity.id}\t{entity.type} {offsets}\t{span_text(doc.text, spans)}"
 
