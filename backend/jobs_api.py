@@ -7,12 +7,10 @@ coded error line (``error``); its traceback stays in the worker's log, never in 
 
 from __future__ import annotations
 
-import os
-
-from flask import Blueprint, Response, current_app, jsonify
+from flask import Blueprint, Response, jsonify
 
 from backend.errors import BackendError
-from backend.state import STATE_KEY, BackendState
+from backend.state import backend_state
 from retraining.errors import BAD_JOB_KEY, NO_JOB, RetrainError
 from retraining.queue import job_description
 
@@ -26,20 +24,12 @@ jobs_blueprint = Blueprint("jobs", __name__)
 @jobs_blueprint.get("/training/<key>")
 def job_progress(key: str) -> tuple[Response, int]:
     """The job's status and progress (stage, epoch, step, loss, ETA) as the worker last saved
-    them, from the Redis of ``redis_url()``."""
+    them, from the app's REDIS_URL."""
     try:
-        description = job_description(redis_url(), key)
+        description = job_description(backend_state().settings.redis_url, key)
         description.pop("traceback", None)
         return jsonify(description), 200
     except RetrainError as error:
         answer = BackendError(JOB_ERROR_STATUS.get(error.code, 503), error.code, error.message, error.hint)
         return jsonify(answer.to_json()), answer.status
 
-
-def redis_url() -> str | None:
-    """The app's ``BackendState``'s REDIS_URL; in an app serving this blueprint alone, without a
-    state, ``app.config["REDIS_URL"]`` or the ``REDIS_URL`` environment variable."""
-    state: BackendState | None = current_app.extensions.get(STATE_KEY)
-    if state is not None:
-        return state.settings.redis_url
-    return current_app.config.get("REDIS_URL") or os.environ.get("REDIS_URL")

@@ -23,8 +23,6 @@ class Settings:
     default_model: Path | None = None
     """DEFAULT_MODEL: checkpoint served to projects that have no published version (unset: the
     shipped model; ``none``: none)."""
-    label_studio_api_key: str | None = field(default=None, repr=False)
-    """LABEL_STUDIO_API_KEY: a personal access token (or legacy token) for the retraining job."""
     basic_auth_user: str | None = None
     """BASIC_AUTH_USER: when set with BASIC_AUTH_PASS, every endpoint but /health requires it."""
     basic_auth_pass: str | None = field(default=None, repr=False)
@@ -113,7 +111,6 @@ class Settings:
         return cls(
             model_dir=Path(env.get("MODEL_DIR", "models")),
             default_model=default_model_setting(default_model),
-            label_studio_api_key=env.get("LABEL_STUDIO_API_KEY"),
             basic_auth_user=env.get("BASIC_AUTH_USER"),
             basic_auth_pass=env.get("BASIC_AUTH_PASS"),
             redis_url=env.get("REDIS_URL"),

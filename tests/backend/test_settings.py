@@ -19,11 +19,9 @@ def test_defaults_follow_label_studio_conventions():
 
 def test_every_variable_is_read():
     settings = Settings.from_env({
-        "LABEL_STUDIO_API_KEY": "key-123",
         "MODEL_DIR": "/srv/models", "DEFAULT_MODEL": "/srv/ckpt", "BASIC_AUTH_USER": "u",
         "BASIC_AUTH_PASS": "p", "REDIS_URL": "redis://r:6379/0", "PORT": "9191", "THREADS": "8",
     })
-    assert settings.label_studio_api_key == "key-123"
     assert settings.model_dir == Path("/srv/models")
     assert settings.default_model == Path("/srv/ckpt")
     assert settings.basic_auth_enabled
@@ -54,9 +52,7 @@ def test_half_configured_basic_auth_is_refused():
 
 
 def test_secrets_stay_out_of_repr():
-    settings = Settings.from_env({"LABEL_STUDIO_API_KEY": "key-secret", "BASIC_AUTH_USER": "u",
-                                  "BASIC_AUTH_PASS": "pass-secret"})
-    assert "key-secret" not in repr(settings)
+    settings = Settings.from_env({"BASIC_AUTH_USER": "u", "BASIC_AUTH_PASS": "pass-secret"})
     assert "pass-secret" not in repr(settings)
 
 

@@ -1,20 +1,17 @@
 """GET /jobs/<project>: the latest job's status and the progress the worker saved in its meta."""
 
 import pytest
-from flask import Flask
 from rq.job import Job
 
-from backend.jobs_api import jobs_blueprint
+from backend.app import create_app
+from backend.settings import Settings
 from retraining.queue import enqueue_training
 from retraining.progress import JobProgress
 
 
 @pytest.fixture
-def client(redis_url):
-    app = Flask(__name__)
-    app.config["REDIS_URL"] = redis_url
-    app.register_blueprint(jobs_blueprint)
-    return app.test_client()
+def client(redis_url, tmp_path):
+    return create_app(Settings(model_dir=tmp_path, redis_url=redis_url)).test_client()
 
 
 def test_queued_job_is_shown_by_project_and_by_job_id(client, redis_url):
@@ -54,10 +51,8 @@ def test_unknown_project_is_a_404_that_says_what_was_expected(client):
     assert answer.json["error"]["message"].startswith("no training job for '99'")
 
 
-def test_unreachable_redis_is_a_503_not_a_traceback():
-    app = Flask(__name__)
-    app.config["REDIS_URL"] = "redis://127.0.0.1:1/0"
-    app.register_blueprint(jobs_blueprint)
+def test_unreachable_redis_is_a_503_not_a_traceback(tmp_path):
+    app = create_app(Settings(model_dir=tmp_path, redis_url="redis://127.0.0.1:1/0"))
 
     answer = app.test_client().get("/jobs/3")
 

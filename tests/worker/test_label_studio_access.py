@@ -69,8 +69,7 @@ def listener() -> Iterator[Listener]:
 
 
 def setup_then_start_training(worker_env, redis_url, redis_connection, hostname: str) -> Job:
-    client = create_app(Settings(model_dir=worker_env, redis_url=redis_url,
-                                 label_studio_api_key=OPERATOR_KEY)).test_client()
+    client = create_app(Settings(model_dir=worker_env, redis_url=redis_url)).test_client()
     assert client.post("/setup", json={"project": "9.1795623812", "hostname": hostname,
                                        "access_token": SETUP_TOKEN}).status_code == 200
     queued = client.post("/webhook", json={"action": "START_TRAINING", "project": {"id": 9}}).json
