@@ -30,7 +30,8 @@ from benchmarks.dev_split import add_split_arguments
 from converters.brat import read_collection
 from converters.console import plain
 from converters.document import Document, Span
-from trainer.predict import Predictor, native_bf16
+from trainer.predict import Predictor
+from trainer.runtime import native_bf16
 from trainer.scoring import score_documents
 from trainer.tokenization import split_sentences, training_sentences
 

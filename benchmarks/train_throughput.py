@@ -33,6 +33,7 @@ from trainer.batching import make_batches
 from trainer.config import TrainingConfig
 from trainer.examples import training_examples
 from trainer.features import collate
+from trainer.runtime import resolve_precision
 from trainer.tiny import build_tiny_encoder
 from trainer.train import (_initial_model, load_splits, optimisation_step, optimizer_for,
                            seed_everything)
@@ -49,6 +50,7 @@ def previous_loop_seconds(config: TrainingConfig, documents: list, device: torch
     rng = random.Random(config.seed)
     examples = training_examples(documents, tokenizer, labels, config, rng)
     optimizer = optimizer_for(model, config)
+    precision = resolve_precision(config.precision, device, training=True)
     pad = tokenizer.pad_token_id
     seconds, last = [], time.perf_counter()
     model.train()
@@ -56,7 +58,7 @@ def previous_loop_seconds(config: TrainingConfig, documents: list, device: torch
         for indexes in make_batches([len(e.input_ids) for e in examples], config.batch_size, rng):
             batch = {name: tensor.to(device)
                      for name, tensor in collate([examples[i] for i in indexes], pad).items()}
-            loss = optimisation_step(model, batch, optimizer, config, device)
+            loss = optimisation_step(model, batch, optimizer, config, device, precision)
             loss.item()
             now = time.perf_counter()
             seconds.append(now - last)

@@ -48,7 +48,8 @@ from retraining.label_studio import (
     project_label_config,
 )
 from retraining.upload import upload_predictions
-from trainer.predict import Predictor, resolve_device
+from trainer.predict import Predictor
+from trainer.runtime import resolve_device
 from retraining.promotion import holdout_scores, headline, promotion_decision, split_holdout
 from retraining.registry import DEFAULT_KEEP_VERSIONS, ModelRegistry, ModelVersion, project_key
 from retraining.errors import BAD_ANNOTATION, BAD_SETTING, TOO_FEW_TASKS, RetrainError

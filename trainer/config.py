@@ -28,8 +28,14 @@ def default_model_setting(value: str | None) -> Path | None:
     return None if value.strip().lower() == "none" else Path(value)
 
 
+AUTO_PRECISION = "auto: bf16 where the CPU or GPU computes bf16 natively, else fp32"
+"""The one meaning of ``--precision auto`` in training and inference (see trainer/runtime.py),
+quoted by both help texts."""
 INFERENCE_PRECISIONS = ("auto", "fp32", "bf16")
-"""Inference precision choices: ``auto`` is bf16 where the device computes it natively, else fp32."""
+"""Inference precision choices."""
+TRAINING_PRECISIONS = (*INFERENCE_PRECISIONS, "fp16")
+"""Training precision choices: fp16 only when asked for, since ``auto`` never risks its
+underflow."""
 
 
 # benchmarks/decision_bias.py: a no-relation bias of 1 gained end-to-end F1 on the first 4 dev
@@ -125,8 +131,8 @@ class TrainingConfig:
         128, "sub-tokens of a relation example, centred on its marked entity")
     seed: int = _option(13, "seed for Python, NumPy and torch: equal seeds give equal runs")
     device: str = _option("auto", "auto, cpu, cuda or cuda:N")
-    precision: str = _option("auto", "auto (bf16 on CUDA when supported, else fp16 on CUDA, "
-                                     "fp32 on CPU), fp32, bf16 or fp16")
+    precision: str = _option("auto", f"{', '.join(TRAINING_PRECISIONS)} ({AUTO_PRECISION}; "
+                                     "fp16 autocast has no gradient scaler and may underflow)")
     patience: int = _option(2, "evaluations without dev improvement before stopping (0: never)")
     eval_every_steps: int = _option(0, "evaluate on dev every N steps as well as per epoch (0: "
                                        "per epoch only)")
@@ -172,8 +178,7 @@ class TrainingConfig:
             (self.relation_max_length >= 16, "relation_max_length", "at least 16"),
             (self.relation_max_length <= self.max_length, "relation_max_length",
              "at most max_length"),
-            (self.precision in ("auto", "fp32", "bf16", "fp16"), "precision",
-             "auto, fp32, bf16 or fp16"),
+            (self.precision in TRAINING_PRECISIONS, "precision", "auto, fp32, bf16 or fp16"),
             (self.patience >= 0, "patience", "zero or more"),
             (self.eval_every_steps >= 0, "eval_every_steps", "zero or more"),
             (self.eval_max_docs >= 0, "eval_max_docs", "zero or more"),

@@ -76,7 +76,7 @@ UNLOADABLE_CHECKPOINT = "E143"
 BASE_ENCODER_MISMATCH = "E144"
 """A delta checkpoint's base encoder is not the one (same weights) available here."""
 
-# E15x: prediction and decoding (trainer/predict.py, config.py)
+# E15x: prediction and decoding (trainer/predict.py, runtime.py, config.py)
 BAD_INPUT_COLLECTION = "E150"
 """The collection to annotate is unreadable."""
 EMPTY_INPUT_COLLECTION = "E151"
@@ -84,7 +84,7 @@ EMPTY_INPUT_COLLECTION = "E151"
 PREDICT_OUTPUT_UNWRITABLE = "E152"
 """The annotated collection cannot be written (e.g. the output exists without ``--force``)."""
 UNKNOWN_PRECISION = "E153"
-"""An inference precision that is not one of ``INFERENCE_PRECISIONS``."""
+"""A precision that is not one of ``INFERENCE_PRECISIONS`` (``TRAINING_PRECISIONS`` in training)."""
 BAD_BIAS = "E154"
 """A decision bias that is not a finite number within ``BIAS_LIMIT``."""
 

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Sequence
-from contextlib import nullcontext
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -35,6 +34,7 @@ from trainer.config import DecisionBiases
 from trainer.examples import MARKER_COUNT, SPECIAL_COUNT
 from trainer.features import Example, SpecialIds, collate, encode_window, sentence_pieces
 from trainer.model import JointModel
+from trainer.runtime import autocast
 from trainer.tagging import (BioConstraint, LabelMaps, WordSpan, decode_bio,
                              parse_relation_label)
 from trainer.tokenization import Sentence, centered_window, most_central, windows
@@ -68,7 +68,8 @@ class InferenceSettings:
     stride: int
     relation_max_length: int
     batch_size: int = 64
-    bf16: bool = False
+    precision: str = "fp32"
+    """A resolved precision (see :func:`trainer.runtime.resolve_precision`)."""
     biases: DecisionBiases = DecisionBiases()
 
 
@@ -91,18 +92,13 @@ class Engine:
         pieces = sentence_pieces(self.tokenizer, text, sentences, self.special.unk)
         return [SentenceState(sentence, piece) for sentence, piece in zip(sentences, pieces)]
 
-    def _autocast(self):
-        if self.settings.bf16:
-            return torch.autocast(self.device.type, dtype=torch.bfloat16)
-        return nullcontext()
-
     def run(self, examples: Sequence[Example], head: str,
             batch_size: int | None = None) -> list[np.ndarray]:
         """Per example, the probabilities ``(words, labels)`` of one head (``ner``/``relation``)."""
         size = batch_size or self.settings.batch_size
         order = sorted(range(len(examples)), key=lambda i: len(examples[i].input_ids))
         outputs: list[np.ndarray] = [None] * len(examples)  # type: ignore[list-item]
-        with self._lock, torch.inference_mode(), self._autocast():
+        with self._lock, torch.inference_mode(), autocast(self.device, self.settings.precision):
             was_training = self.model.training
             self.model.eval()
             try:

@@ -13,43 +13,15 @@ import torch
 from converters.console import plural
 from converters.document import Document
 from trainer.checkpoint import Loaded, load_checkpoint
-from trainer.config import (DEFAULT_NO_RELATION_BIAS, DEFAULT_OUTSIDE_BIAS, INFERENCE_PRECISIONS,
-                            SHIPPED_MODEL, DecisionBiases)
+from trainer.config import (AUTO_PRECISION, DEFAULT_NO_RELATION_BIAS, DEFAULT_OUTSIDE_BIAS,
+                            INFERENCE_PRECISIONS, SHIPPED_MODEL, DecisionBiases)
 from trainer.errors import (
-    BAD_INPUT_COLLECTION, EMPTY_INPUT_COLLECTION, PREDICT_OUTPUT_UNWRITABLE, UNKNOWN_PRECISION,
-    TrainerError,
+    BAD_INPUT_COLLECTION, EMPTY_INPUT_COLLECTION, PREDICT_OUTPUT_UNWRITABLE, TrainerError,
 )
 from trainer.examples import align
 from trainer.inference import Engine, InferenceSettings, SentenceState, to_document
+from trainer.runtime import resolve_device, resolve_precision
 from trainer.tokenization import annotation_extents, merge_crossing, split_sentences
-
-
-def resolve_device(device: str) -> torch.device:
-    if device == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    return torch.device(device)
-
-
-def native_bf16(device: torch.device) -> bool:
-    """Whether ``device`` computes bf16 in hardware: a CUDA GPU that supports it, or a CPU with
-    AVX-512 bf16 or AMX. Elsewhere bf16 is emulated, and was 5x slower than fp32 on such a CPU."""
-    if device.type == "cuda":
-        return torch.cuda.is_bf16_supported()
-    try:
-        flags = Path("/proc/cpuinfo").read_text(encoding="utf-8").split()
-    except OSError:  # not Linux: no cheap way to tell, stay with fp32
-        return False
-    return "avx512_bf16" in flags or "amx_bf16" in flags
-
-
-def resolve_precision(precision: str, device: torch.device) -> str:
-    """``fp32`` or ``bf16`` for a ``--precision`` / ``PRECISION`` value on ``device``."""
-    if precision not in INFERENCE_PRECISIONS:
-        raise TrainerError(UNKNOWN_PRECISION, f"unknown inference precision {precision!r}",
-                           hint=f"use one of {', '.join(INFERENCE_PRECISIONS)}")
-    if precision == "auto":
-        return "bf16" if native_bf16(device) else "fp32"
-    return precision
 
 
 class Predictor:
@@ -57,14 +29,14 @@ class Predictor:
 
     def __init__(self, loaded: Loaded, device: torch.device, batch_size: int = 64,
                  precision: str = "auto", biases: DecisionBiases = DecisionBiases()):
-        """``precision``: one of ``INFERENCE_PRECISIONS`` (see :func:`resolve_precision`); the
-        biases: see :mod:`trainer.inference`."""
+        """``precision``: one of ``INFERENCE_PRECISIONS`` (see
+        :func:`trainer.runtime.resolve_precision`); the biases: see :mod:`trainer.inference`."""
         self.loaded = loaded
         self.device = device
         self.precision = resolve_precision(precision, device)
         config = loaded.config
         settings = InferenceSettings(config.max_length, config.stride, config.relation_max_length,
-                                     batch_size, self.precision == "bf16", biases)
+                                     batch_size, self.precision, biases)
         self.engine = Engine(loaded.model.to(device), loaded.tokenizer, loaded.labels, device,
                              settings)
 
@@ -130,8 +102,7 @@ def progress_bar(documents: int, label: str):
 
 def add_precision_argument(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--precision", choices=INFERENCE_PRECISIONS, default="auto",
-                        help="auto: bf16 autocast where the CPU or GPU computes bf16 natively "
-                             "(same dev F1, faster), else fp32")
+                        help=f"{AUTO_PRECISION} (bf16: same dev F1, faster)")
 
 
 def add_bias_arguments(parser: argparse.ArgumentParser) -> None:

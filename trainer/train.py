@@ -9,7 +9,6 @@ import json
 import random
 import time
 from collections.abc import Callable, Sequence
-from contextlib import nullcontext
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -31,7 +30,8 @@ from trainer.examples import (format_representability, label_maps_for, represent
 from trainer.batching import PackedExamples, make_batches
 from trainer.lora import add_lora
 from trainer.model import JointModel, joint_loss
-from trainer.predict import Predictor, resolve_device
+from trainer.predict import Predictor
+from trainer.runtime import autocast, resolve_device, resolve_precision
 from trainer.tagging import LabelMaps
 from trainer.tracks import evaluate_tracks, selection_score, summary
 
@@ -45,28 +45,14 @@ class TrainResult:
     checkpoint_dir: Path
     metrics: dict
     device: str
+    precision: str
+    """The resolved training precision: fp32, bf16 or fp16."""
 
 
 def seed_everything(seed: int) -> None:
     random.seed(seed)
     np.random.seed(seed)
     torch.manual_seed(seed)
-
-
-def autocast_for(device: torch.device, precision: str):
-    """bf16 (or fp16) autocast on CUDA; fp32 on CPU unless bf16 is asked for explicitly."""
-    if precision == "fp32" or (precision == "auto" and device.type != "cuda"):
-        return nullcontext()
-    if precision == "fp16" or (precision == "auto" and not torch.cuda.is_bf16_supported()):
-        return torch.autocast(device.type, dtype=torch.float16)
-    return torch.autocast(device.type, dtype=torch.bfloat16)
-
-
-def evaluation_precision(device: torch.device, precision: str) -> str:
-    """The :class:`Predictor` precision of the dev checks: bf16 where training runs under bf16
-    autocast, else fp32."""
-    on_cuda_bf16 = device.type == "cuda" and torch.cuda.is_bf16_supported()
-    return "bf16" if precision == "bf16" or (precision == "auto" and on_cuda_bf16) else "fp32"
 
 
 def optimizer_for(model: JointModel, config: TrainingConfig) -> torch.optim.Optimizer:
@@ -88,10 +74,10 @@ def optimizer_for(model: JointModel, config: TrainingConfig) -> torch.optim.Opti
 
 def optimisation_step(model: JointModel, batch: dict[str, torch.Tensor],
                       optimizer: torch.optim.Optimizer, config: TrainingConfig,
-                      device: torch.device) -> torch.Tensor:
-    """Forward, joint loss, backward, clipping and one optimiser step; the loss stays on the
-    device (reading it is a host sync)."""
-    with autocast_for(device, config.precision):
+                      device: torch.device, precision: str) -> torch.Tensor:
+    """Forward at a resolved ``precision``, joint loss, backward, clipping and one optimiser
+    step; the loss stays on the device (reading it is a host sync)."""
+    with autocast(device, precision):
         ner, relation = model(batch["input_ids"], batch["attention_mask"], batch["word_positions"])
     loss = joint_loss(ner, relation, batch["ner_labels"], batch["relation_labels"],
                       config.ner_loss_weight, config.relation_loss_weight, config.no_relation_weight)
@@ -147,6 +133,7 @@ def train(config: TrainingConfig, train_docs: Sequence[Document], dev_docs: Sequ
     if config.threads:
         torch.set_num_threads(config.threads)
     device = resolve_device(config.device)
+    precision = resolve_precision(config.precision, device, training=True)
     model, tokenizer, labels, base = _initial_model(config, train_docs, init_from, device)
     if base is not None and config.encoder != base.identity.name:
         config = replace(config, encoder=base.identity.name)  # continued: the model's own base
@@ -171,8 +158,9 @@ def train(config: TrainingConfig, train_docs: Sequence[Document], dev_docs: Sequ
     from transformers import get_linear_schedule_with_warmup
     scheduler = get_linear_schedule_with_warmup(optimizer, int(config.warmup_ratio * total_steps),
                                                 total_steps)
-    state = _RunState(config, model, tokenizer, labels, base, device, dev_docs, Path(output_dir),
-                      progress, {"examples": len(examples), "total_steps": total_steps})
+    state = _RunState(config, model, tokenizer, labels, base, device, precision, dev_docs,
+                      Path(output_dir), progress,
+                      {"examples": len(examples), "total_steps": total_steps})
     packed = PackedExamples.build(examples, state.pad_id, device)
     step, started, loss_value = 0, time.monotonic(), float("nan")
     bar = tqdm(total=total_steps, desc="training", unit="step", dynamic_ncols=True)
@@ -183,7 +171,8 @@ def train(config: TrainingConfig, train_docs: Sequence[Document], dev_docs: Sequ
         epoch_steps = window_steps = 0
         model.train()
         for indexes in make_batches(packed.lengths, config.batch_size, rng):
-            loss = optimisation_step(model, packed.batch(indexes), optimizer, config, device)
+            loss = optimisation_step(model, packed.batch(indexes), optimizer, config, device,
+                                     precision)
             scheduler.step()
             step += 1
             epoch_steps += 1
@@ -212,25 +201,30 @@ def train(config: TrainingConfig, train_docs: Sequence[Document], dev_docs: Sequ
         if step >= total_steps or state.stop or epoch == config.stop_after_epochs:
             break
     bar.close()
-    return TrainResult(Path(output_dir), state.best_metrics, str(device))
+    return TrainResult(Path(output_dir), state.best_metrics, str(device), precision)
 
 
 class _RunState:
     """Evaluation, best-checkpoint keeping and early stopping of one run."""
 
     def __init__(self, config: TrainingConfig, model: JointModel, tokenizer, labels: LabelMaps,
-                 base: BaseEncoder | None, device: torch.device, dev_docs: Sequence[Document],
-                 output_dir: Path, progress: Progress | None, facts: dict):
+                 base: BaseEncoder | None, device: torch.device, precision: str,
+                 dev_docs: Sequence[Document], output_dir: Path, progress: Progress | None,
+                 facts: dict):
         self.config, self.model, self.tokenizer, self.labels = config, model, tokenizer, labels
         self.base = base
         self.device, self.output_dir, self.progress = device, output_dir, progress
+        # The dev checks see what training computes where that is bf16; fp16 inference is not
+        # offered (no F1 measured for it), so fp16 training is checked at fp32.
+        self.evaluation_precision = "bf16" if precision == "bf16" else "fp32"
         self.dev_docs = list(dev_docs)[:config.eval_max_docs or None]
         self.pad_id = tokenizer.pad_token_id
         self.best_score = -1.0
         self.best_metrics: dict = {}
         self.bad_evaluations = 0
         self.stop = False
-        self.facts = dict(facts, device=str(device), epoch_seconds=[], train_loss=[])
+        self.facts = dict(facts, device=str(device), precision=precision, epoch_seconds=[],
+                          train_loss=[])
 
     def record_epoch(self, epoch: int, seconds: float, loss: float) -> None:
         self.facts["epoch_seconds"].append(round(seconds, 1))
@@ -247,8 +241,7 @@ class _RunState:
             self.progress("evaluate", {"epoch": epoch, "step": step,
                                        "documents": len(self.dev_docs)})
         loaded = Loaded(self.model, self.tokenizer, self.labels, self.config, {}, "")
-        predictor = Predictor(loaded, self.device,
-                              precision=evaluation_precision(self.device, self.config.precision))
+        predictor = Predictor(loaded, self.device, precision=self.evaluation_precision)
         tracks = evaluate_tracks(predictor, self.dev_docs)
         self.model.train()
         score = selection_score(tracks)
@@ -336,7 +329,7 @@ def run_command(args: argparse.Namespace) -> int:
           f"{plural(len(dev_docs), 'dev document')}; "
           f"{format_representability(representability(train_docs))}", flush=True)
     result = train(config, train_docs, dev_docs, args.init_from, args.output)
-    print(f"checkpoint: {result.checkpoint_dir} (device {result.device})")
+    print(f"checkpoint: {result.checkpoint_dir} (device {result.device}, {result.precision})")
     if "dev" in result.metrics:
         print(f"best dev: {summary(result.metrics['dev'])}")
     return 0

@@ -33,7 +33,8 @@ def test_train_command_writes_a_checkpoint_and_reports_dev_scores(corpus, tiny_e
                                                                   tmp_path):
     result = trainer("train", "--data", corpus / "docs", "--splits", corpus / "splits.json",
                      "--encoder", tiny_encoder_dir, "--epochs", "2", "--batch-size", "8",
-                     "--max-length", "64", "--relation-max-length", "48", "--output",
+                     "--max-length", "64", "--relation-max-length", "48", "--precision", "fp32",
+                     "--output",
                      tmp_path / "model")
     assert result.returncode == 0, result.stderr
     assert "2 training documents and 1 dev document; unrepresentable: 0 of 12 entities" in result.stdout

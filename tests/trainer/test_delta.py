@@ -89,8 +89,8 @@ def test_training_from_a_delta_trains_its_own_copy_never_the_shared_base(
     from trainer.config import TrainingConfig
     from trainer.train import train
 
-    result = train(TrainingConfig.from_dict(dict(config, epochs=2)), tiny_documents(), [],
-                   tiny_checkpoint, tmp_path / "continued")
+    result = train(TrainingConfig.from_dict(dict(config, epochs=2, precision="fp32")),
+                   tiny_documents(), [], tiny_checkpoint, tmp_path / "continued")
     assert json.loads((result.checkpoint_dir / "config.json").read_text())["format"] == "delta"
     for name, tensor in base.state_dict().items():
         assert torch.equal(tensor, before[name]), name

@@ -3,13 +3,12 @@
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-import torch
 
 from tests.fixtures.checkpoint import tiny_documents
 from trainer.config import DecisionBiases
 from trainer.errors import TrainerError
 from trainer.inference import entities_from
-from trainer.predict import Predictor, native_bf16, resolve_precision
+from trainer.predict import Predictor
 from trainer.tagging import WordSpan
 from trainer.tokenization import split_sentences
 
@@ -55,16 +54,9 @@ def test_predict_relations_keeps_the_gold_entities(relational_checkpoint):
     assert predictor.predict([""])[0].entities == []
 
 
-def test_precision_auto_means_bf16_only_where_the_hardware_has_it(tiny_checkpoint):
-    cpu = torch.device("cpu")
-    flags = open("/proc/cpuinfo", encoding="utf-8").read().split()
-    assert native_bf16(cpu) == ("avx512_bf16" in flags or "amx_bf16" in flags)
-    assert [resolve_precision(p, cpu) for p in ("auto", "fp32", "bf16")] == [
-        "bf16" if native_bf16(cpu) else "fp32", "fp32", "bf16"]
-    with pytest.raises(TrainerError, match=r"\[E153\] unknown inference precision 'fp16'"):
-        resolve_precision("fp16", cpu)
+def test_an_explicit_precision_reaches_the_engine(tiny_checkpoint):
     predictor = Predictor.load(tiny_checkpoint, device="cpu", precision="fp32")
-    assert (predictor.precision, predictor.engine.settings.bf16) == ("fp32", False)
+    assert (predictor.precision, predictor.engine.settings.precision) == ("fp32", "fp32")
 
 
 def test_an_entity_with_no_other_entity_in_view_gets_no_relation_example(tiny_checkpoint):

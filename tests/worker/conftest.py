@@ -36,7 +36,7 @@ def worker_env(monkeypatch, tmp_path, tiny_encoder_dir):
     config = tmp_path / "retrain.json"
     config.write_text(json.dumps({
         "encoder": str(tiny_encoder_dir), "epochs": 1, "batch_size": 8, "max_length": 64,
-        "stride": 16, "relation_max_length": 64, "device": "cpu", "threads": 1,
+        "stride": 16, "relation_max_length": 64, "device": "cpu", "precision": "fp32", "threads": 1,
     }))
     for name in ("LABEL_STUDIO_URL", "LABEL_STUDIO_API_KEY", "RETRAIN_FORCE_PROMOTE"):
         monkeypatch.delenv(name, raising=False)

@@ -48,7 +48,8 @@ def worker_process(tmp_path, redis_url, tiny_encoder_dir):
 def write_config(path, tiny_encoder_dir, epochs: int) -> None:
     path.write_text(json.dumps({
         "encoder": str(tiny_encoder_dir), "epochs": epochs, "batch_size": 2, "max_length": 64,
-        "stride": 16, "relation_max_length": 64, "device": "cpu", "threads": 1, "patience": 0,
+        "stride": 16, "relation_max_length": 64, "device": "cpu", "precision": "fp32", "threads": 1,
+        "patience": 0,
     }))
 
 

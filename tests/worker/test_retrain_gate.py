@@ -77,7 +77,7 @@ def gate_env(monkeypatch, tmp_path, tiny_encoder_dir):
     config.write_text(json.dumps({
         "encoder": str(tiny_encoder_dir), "epochs": 15, "batch_size": 8, "learning_rate": 3e-3,
         "warmup_ratio": 0.0, "max_length": 64, "stride": 16, "relation_max_length": 48,
-        "device": "cpu", "threads": 1, "seed": 1, "patience": 0,
+        "device": "cpu", "precision": "fp32", "threads": 1, "seed": 1, "patience": 0,
     }))
     for name in ("LABEL_STUDIO_URL", "LABEL_STUDIO_API_KEY", "RETRAIN_FORCE_PROMOTE",
                  "RETRAIN_PREDICT_UNLABELED"):
