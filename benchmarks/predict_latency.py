@@ -57,9 +57,9 @@ def untrained_checkpoint() -> Path:
         return directory
     encoder_dir = resolve_encoder(DEFAULT_ENCODER)
     tokenizer = AutoTokenizer.from_pretrained(encoder_dir)
-    config = TrainingConfig(encoder=DEFAULT_ENCODER)
+    config = TrainingConfig.from_dict({"encoder": DEFAULT_ENCODER})
     model = build_model(new_encoder(encoder_dir), tokenizer, LabelMaps(ENTITY_TYPES, RELATION_TYPES),
-                        config.dropout)
+                        config.model.dropout)
     save_checkpoint(directory, model, tokenizer, LabelMaps(ENTITY_TYPES, RELATION_TYPES), config,
                     {"note": "untrained, for latency benchmarks only"})
     return directory

@@ -66,8 +66,9 @@ def main() -> None:
         steps, size = step_seconds(config, documents[:args.documents])
         timed = steps[1:]
         print(json.dumps({"variant": name, "seconds_per_step": round(sum(timed) / len(timed), 3),
-                          "steps_timed": len(timed), "batch_size": config.batch_size,
-                          "precision": config.precision, "threads": config.threads,
+                          "steps_timed": len(timed), "batch_size": config.optimiser.batch_size,
+                          "precision": config.runtime.precision,
+                          "threads": config.runtime.threads,
                           "delta_mb": round(size / 1e6, 1)}), flush=True)
 
 

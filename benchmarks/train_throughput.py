@@ -42,23 +42,25 @@ from trainer.train import (_initial_model, load_splits, optimisation_step, optim
 def previous_loop_seconds(config: TrainingConfig, documents: list, device: torch.device,
                           steps: int) -> tuple[list[float], float]:
     """Seconds per step of the loop as it was, and the mean real (unpadded) tokens per example."""
-    seed_everything(config.seed)
-    if config.threads:
-        torch.set_num_threads(config.threads)
+    seed_everything(config.optimiser.seed)
+    if config.runtime.threads:
+        torch.set_num_threads(config.runtime.threads)
     model, tokenizer, labels, _ = _initial_model(config, documents, None, device)
     model.freeze_word_embeddings()
-    rng = random.Random(config.seed)
+    rng = random.Random(config.optimiser.seed)
     examples = training_examples(documents, tokenizer, labels, config, rng)
-    optimizer = optimizer_for(model, config)
-    precision = resolve_precision(config.precision, device, training=True)
+    optimizer = optimizer_for(model, config.optimiser)
+    precision = resolve_precision(config.runtime.precision, device, training=True)
     pad = tokenizer.pad_token_id
     seconds, last = [], time.perf_counter()
+    lengths = [len(e.input_ids) for e in examples]
     model.train()
     while len(seconds) < steps:
-        for indexes in make_batches([len(e.input_ids) for e in examples], config.batch_size, rng):
+        for indexes in make_batches(lengths, config.optimiser.batch_size, rng):
             batch = {name: tensor.to(device)
                      for name, tensor in collate([examples[i] for i in indexes], pad).items()}
-            loss = optimisation_step(model, batch, optimizer, config, device, precision)
+            loss = optimisation_step(model, batch, optimizer, config.optimiser, device,
+                                     precision)
             loss.item()
             now = time.perf_counter()
             seconds.append(now - last)
@@ -96,7 +98,7 @@ def main() -> None:
     base_options = TrainingConfig.from_json(REPO_ROOT / "configs" / "default-model.json").to_dict()
     with tempfile.TemporaryDirectory() as scratch:
         encoders = {"tiny": str(build_tiny_encoder(Path(scratch) / "tiny")),
-                    "e5-small": TrainingConfig().encoder}
+                    "e5-small": TrainingConfig().model.encoder}
         for encoder_name in args.encoders:
             for device_name in devices:
                 config = TrainingConfig.from_dict({
@@ -112,14 +114,16 @@ def main() -> None:
                     new, _ = step_seconds(config, documents)
                     for loop, seconds in (("previous", old), ("train()", new)):
                         timed = seconds[args.warmup:]
-                        rates[loop] = max(rates[loop], config.batch_size * len(timed) / sum(timed))
+                        rates[loop] = max(rates[loop],
+                                          config.optimiser.batch_size * len(timed) / sum(timed))
                 row = {"encoder": encoder_name, "device": device_name,
-                       "precision": config.precision, "batch_size": config.batch_size,
+                       "precision": config.runtime.precision,
+                       "batch_size": config.optimiser.batch_size,
                        "examples_per_s": {loop: round(rate, 1) for loop, rate in rates.items()},
                        "tokens_per_s": {loop: round(rate * tokens) for loop, rate in rates.items()},
                        "speedup": round(rates["train()"] / rates["previous"], 2)}
                 if device_name == "cuda":
-                    trained = sum(p.numel() for name, p in load_base(config.encoder).encoder
+                    trained = sum(p.numel() for name, p in load_base(config.model.encoder).encoder
                                   .named_parameters() if "word_embeddings" not in name)
                     achieved = 6 * trained * rates["train()"] * tokens
                     peak = bf16_peak_flops(device)

@@ -27,7 +27,7 @@ import shutil
 import tempfile
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -276,21 +276,21 @@ def _predict_unlabeled(client: LabelStudio, url: str, project: str, version: Mod
 
 
 def _training_config(settings: RetrainSettings, current: ModelVersion | None) -> TrainingConfig:
-    """The served model's own options, the machine-specific ones (device, precision, threads)
-    back to auto; then RETRAIN_CONFIG's options over them when set, else a step budget.
+    """The served model's own options (a checkpoint keeps no device, precision or threads: those
+    are this machine's defaults), without dev checks; then RETRAIN_CONFIG's options over them when
+    set, else a step budget.
 
     The served model's options are what worked for it: a RETRAIN_CONFIG that sets only epochs and
     batch size keeps, say, its fixed word embeddings (which keep a new version at 22 MB, not
     119 MB). Without a budget a CPU would retrain for hours."""
     served = checkpoint_training_config(current.path) if current is not None else TrainingConfig()
-    base = replace(served, device="auto", precision="auto", threads=0, eval_every_steps=0,
-                   eval_max_docs=0)
+    base = served.with_options(eval_every_steps=0, eval_max_docs=0)
     if settings.training_config is not None:
         return TrainingConfig.from_json(settings.training_config, defaults=base)
     max_steps = settings.max_steps
     if max_steps is None:
         max_steps = 0 if resolve_device("auto").type == "cuda" else CPU_RETRAIN_STEPS
-    return replace(base, max_steps=max_steps)
+    return base.with_options(max_steps=max_steps)
 
 
 def _fresh_staging_dir(model_dir: Path, project: str) -> Path:
@@ -320,9 +320,10 @@ def _train_from_current_or_encoder(
         except TrainerError as error:
             if error.code != UNKNOWN_TYPES_FOR_INIT:
                 raise
-            log.warning("%s: training a new model from %s instead", error.message, config.encoder)
-    progress.stage("train", train_tasks=len(train_docs), init_from=config.encoder)
-    return _train(config, train_docs, None, staging, progress), config.encoder
+            log.warning("%s: training a new model from %s instead", error.message,
+                        config.model.encoder)
+    progress.stage("train", train_tasks=len(train_docs), init_from=config.model.encoder)
+    return _train(config, train_docs, None, staging, progress), config.model.encoder
 
 
 def _train(config: TrainingConfig, train_docs: list[Document], init_from: Path | None,

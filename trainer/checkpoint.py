@@ -84,7 +84,7 @@ def save_checkpoint(directory: Path, model: JointModel, tokenizer, labels: Label
     """Write the checkpoint into a temporary sibling, then swap it into place; returns version.
 
     With a ``base`` (and ``checkpoint_format`` delta) only the changes to it are written."""
-    compact = base is not None and config.checkpoint_format == "delta"
+    compact = base is not None and config.model.checkpoint_format == "delta"
     with atomic_directory(Path(directory), overwrite=True) as staging:
         state = plain_state(model)
         if compact:
@@ -102,7 +102,7 @@ def save_checkpoint(directory: Path, model: JointModel, tokenizer, labels: Label
             "version": version,
             "marker_tokens": list(MARKER_TOKENS),
             **({"base": base.identity.to_dict()} if compact else {}),
-            "training": config.to_dict(),
+            "training": config.saved_dict(),
             "encoder_config": model.encoder.config.to_dict(),
         }, indent=2, ensure_ascii=False), encoding="utf-8")
         (staging / "labels.json").write_text(json.dumps(labels.to_dict(), indent=2),
@@ -130,7 +130,7 @@ def _training_options(meta: dict, directory: Path) -> TrainingConfig:
         raise TrainerError(
             BAD_CHECKPOINT_FILE, "checkpoint file config.json has no training options",
             path=directory, hint="retrain or restore the checkpoint")
-    return TrainingConfig.from_dict(meta["training"], source=str(directory / "config.json"))
+    return TrainingConfig.from_saved(meta["training"], source=str(directory / "config.json"))
 
 
 def load_checkpoint(directory: Path, device: str | torch.device = "cpu",
@@ -167,7 +167,7 @@ def load_checkpoint(directory: Path, device: str | torch.device = "cpu",
         if base is not None:
             encoder, rest = encoder_with_changes(base, directory, share_base)
             tokenizer = base.tokenizer
-            model = build_model(encoder, tokenizer, labels, config.dropout)
+            model = build_model(encoder, tokenizer, labels, config.model.dropout)
             missing, unexpected = model.load_state_dict(rest, strict=False)
             if unexpected or any(not name.startswith("encoder.") for name in missing):
                 raise ValueError(f"unexpected {unexpected[:3]} or missing {missing[:3]} tensors")
@@ -194,6 +194,6 @@ def _full_model(directory: Path, meta: dict, labels: LabelMaps, config: Training
     # transformers 5 takes a directory whose config.json lacks its own version for a
     # Mistral one and warns of a regex this tokenizer does not have; saying so silences it.
     tokenizer = AutoTokenizer.from_pretrained(directory, fix_mistral_regex=False)
-    model = build_model(encoder, tokenizer, labels, config.dropout)
+    model = build_model(encoder, tokenizer, labels, config.model.dropout)
     model.load_state_dict(load_file(str(directory / WEIGHTS)))
     return model, tokenizer

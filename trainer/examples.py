@@ -101,21 +101,23 @@ def sentence_examples(aligned: AlignedSentence, pieces: Sequence[Sequence[int]],
     ner = [labels.ner_id(tag) for tag in encode_bio(word_count, list(aligned.entities.values()))]
     lengths = [len(word) for word in pieces]
     examples = []
-    for start, stop in windows(lengths, config.max_length - SPECIAL_COUNT, config.stride):
+    for start, stop in windows(lengths, config.model.max_length - SPECIAL_COUNT,
+                               config.model.stride):
         ids, positions = encode_window(pieces, start, stop, special)
         examples.append(Example(ids, positions, ner[start:stop], [IGNORE] * (stop - start)))
     related = {arg for relation in aligned.relations for arg in (relation.arg1, relation.arg2)}
     for main_id, main in aligned.entities.items():
-        if main_id not in related and rng.random() >= config.negative_relation_rate:
+        if main_id not in related and rng.random() >= config.optimiser.negative_relation_rate:
             continue
         window = centered_window(lengths, main.first, main.last,
-                                 config.relation_max_length - SPECIAL_COUNT - MARKER_COUNT)
+                                 config.model.relation_max_length - SPECIAL_COUNT - MARKER_COUNT)
         if window is None:
             continue
         start, stop = window
         relation_labels = relation_word_labels(aligned, main_id, labels)
         ids, positions = encode_window(pieces, start, stop, special, (main.first, main.last))
-        entity_labels = ner[start:stop] if config.marked_ner_loss else [IGNORE] * (stop - start)
+        entity_labels = (ner[start:stop] if config.optimiser.marked_ner_loss
+                         else [IGNORE] * (stop - start))
         examples.append(Example(ids, positions, entity_labels, relation_labels[start:stop]))
     return examples
 

@@ -34,9 +34,10 @@ class Predictor:
         self.loaded = loaded
         self.device = device
         self.precision = resolve_precision(precision, device)
-        config = loaded.config
-        settings = InferenceSettings(config.max_length, config.stride, config.relation_max_length,
-                                     batch_size, self.precision, biases)
+        windows = loaded.config.model
+        settings = InferenceSettings(windows.max_length, windows.stride,
+                                     windows.relation_max_length, batch_size, self.precision,
+                                     biases)
         self.engine = Engine(loaded.model.to(device), loaded.tokenizer, loaded.labels, device,
                              settings)
 

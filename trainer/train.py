@@ -9,7 +9,7 @@ import json
 import random
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -20,7 +20,7 @@ from converters.console import plural
 from converters.document import Document
 from trainer.base_encoder import BaseEncoder, load_base
 from trainer.checkpoint import Loaded, build_model, load_checkpoint, save_checkpoint
-from trainer.config import TrainingConfig
+from trainer.config import OptimiserOptions, TrainingConfig
 from trainer.errors import (
     BAD_SPLITS, BAD_TRAINING_COLLECTION, NOTHING_TO_LEARN, NO_OUTPUT_DIR, TRAIN_OUTPUT_EXISTS,
     UNKNOWN_TYPES_FOR_INIT, TrainerError,
@@ -55,7 +55,7 @@ def seed_everything(seed: int) -> None:
     torch.manual_seed(seed)
 
 
-def optimizer_for(model: JointModel, config: TrainingConfig) -> torch.optim.Optimizer:
+def optimizer_for(model: JointModel, options: OptimiserOptions) -> torch.optim.Optimizer:
     """AdamW with four groups: pretrained or new (``head_learning_rate``) × decayed or not
     (biases and norms are not)."""
     groups: dict[tuple[bool, bool], list[torch.nn.Parameter]] = {}
@@ -64,26 +64,26 @@ def optimizer_for(model: JointModel, config: TrainingConfig) -> torch.optim.Opti
             is_new = not name.startswith("encoder.")
             decays = parameter.ndim >= 2 and "LayerNorm" not in name
             groups.setdefault((is_new, decays), []).append(parameter)
-    head_rate = config.head_learning_rate or config.learning_rate
+    head_rate = options.head_learning_rate or options.learning_rate
     return torch.optim.AdamW(
-        [{"params": parameters, "lr": head_rate if is_new else config.learning_rate,
-          "weight_decay": config.weight_decay if decays else 0.0}
+        [{"params": parameters, "lr": head_rate if is_new else options.learning_rate,
+          "weight_decay": options.weight_decay if decays else 0.0}
          for (is_new, decays), parameters in groups.items()],
-        lr=config.learning_rate)
+        lr=options.learning_rate)
 
 
 def optimisation_step(model: JointModel, batch: dict[str, torch.Tensor],
-                      optimizer: torch.optim.Optimizer, config: TrainingConfig,
+                      optimizer: torch.optim.Optimizer, options: OptimiserOptions,
                       device: torch.device, precision: str) -> torch.Tensor:
     """Forward at a resolved ``precision``, joint loss, backward, clipping and one optimiser
     step; the loss stays on the device (reading it is a host sync)."""
     with autocast(device, precision):
         ner, relation = model(batch["input_ids"], batch["attention_mask"], batch["word_positions"])
     loss = joint_loss(ner, relation, batch["ner_labels"], batch["relation_labels"],
-                      config.ner_loss_weight, config.relation_loss_weight, config.no_relation_weight)
+                      options.ner_loss_weight, options.relation_loss_weight, options.no_relation_weight)
     loss.backward()
-    if config.max_grad_norm:
-        torch.nn.utils.clip_grad_norm_(model.parameters(), config.max_grad_norm)
+    if options.max_grad_norm:
+        torch.nn.utils.clip_grad_norm_(model.parameters(), options.max_grad_norm)
     optimizer.step()
     optimizer.zero_grad(set_to_none=True)
     return loss.detach()
@@ -96,7 +96,8 @@ def _initial_model(config: TrainingConfig, train_docs: Sequence[Document],
     deltas of (None when continuing from a full checkpoint)."""
     if init_from is not None:
         loaded = load_checkpoint(init_from, device, share_base=False)
-        seed_everything(config.seed)  # whether or not loading built the base and drew numbers
+        # whether or not loading built the base and drew numbers
+        seed_everything(config.optimiser.seed)
         wanted = label_maps_for(train_docs)
         unknown = sorted((set(wanted.entity_types) - set(loaded.labels.entity_types))
                          | (set(wanted.relation_types) - set(loaded.labels.relation_types)))
@@ -106,15 +107,15 @@ def _initial_model(config: TrainingConfig, train_docs: Sequence[Document],
                                         f"to continue from does not know", path=init_from,
                 hint="train a new model (no --init-from) for a new label set")
         model = loaded.model
-        model.dropout.p = config.dropout
+        model.dropout.p = config.model.dropout
         return model, loaded.tokenizer, loaded.labels, loaded.base
-    base = load_base(config.encoder)
+    base = load_base(config.model.encoder)
     # Building the base in this process draws random numbers (a model is initialised before its
     # weights are set); a cached one draws none. Seeding here makes both give the same run.
-    seed_everything(config.seed)
+    seed_everything(config.optimiser.seed)
     labels = label_maps_for(train_docs)
     encoder = copy.deepcopy(base.encoder).requires_grad_(True)
-    model = build_model(encoder, base.tokenizer, labels, config.dropout)
+    model = build_model(encoder, base.tokenizer, labels, config.model.dropout)
     return model.to(device), base.tokenizer, labels, base
 
 
@@ -129,34 +130,37 @@ def train(config: TrainingConfig, train_docs: Sequence[Document], dev_docs: Sequ
         raise TrainerError(
             NOTHING_TO_LEARN, f"no entities in the {plural(len(train_docs), 'training document')}",
             hint="annotate some documents or check the collection path")
-    seed_everything(config.seed)
-    if config.threads:
-        torch.set_num_threads(config.threads)
-    device = resolve_device(config.device)
-    precision = resolve_precision(config.precision, device, training=True)
+    options, runtime = config.optimiser, config.runtime
+    seed_everything(options.seed)
+    if runtime.threads:
+        torch.set_num_threads(runtime.threads)
+    device = resolve_device(runtime.device)
+    precision = resolve_precision(runtime.precision, device, training=True)
     model, tokenizer, labels, base = _initial_model(config, train_docs, init_from, device)
-    if base is not None and config.encoder != base.identity.name:
-        config = replace(config, encoder=base.identity.name)  # continued: the model's own base
-    if config.freeze_word_embeddings:
+    if base is not None and config.model.encoder != base.identity.name:
+        config = config.with_options(encoder=base.identity.name)  # continued: the model's own base
+    if options.freeze_word_embeddings:
         model.freeze_word_embeddings()
-    if config.freeze_layers:
-        model.freeze_lower_layers(config.freeze_layers)
-    if config.lora_rank:
-        add_lora(model.encoder, config.lora_rank, config.lora_alpha or 2 * config.lora_rank,
-                 config.lora_target_list())
+    if options.freeze_layers:
+        model.freeze_lower_layers(options.freeze_layers)
+    model_options = config.model
+    if model_options.lora_rank:
+        add_lora(model.encoder, model_options.lora_rank,
+                 model_options.lora_alpha or 2 * model_options.lora_rank,
+                 model_options.lora_target_list())
         model.to(device)  # the new adapters start on the CPU
-    rng = random.Random(config.seed)
+    rng = random.Random(options.seed)
     examples = training_examples(train_docs, tokenizer, labels, config, rng)
     if not examples:
         raise TrainerError(NOTHING_TO_LEARN, "the training documents hold no sentences",
                            hint="check that the .txt files are not empty")
-    batches_per_epoch = -(-len(examples) // config.batch_size)
-    total_steps = config.epochs * batches_per_epoch
-    if config.max_steps:
-        total_steps = min(total_steps, config.max_steps)
-    optimizer = optimizer_for(model, config)
+    batches_per_epoch = -(-len(examples) // options.batch_size)
+    total_steps = options.epochs * batches_per_epoch
+    if options.max_steps:
+        total_steps = min(total_steps, options.max_steps)
+    optimizer = optimizer_for(model, options)
     from transformers import get_linear_schedule_with_warmup
-    scheduler = get_linear_schedule_with_warmup(optimizer, int(config.warmup_ratio * total_steps),
+    scheduler = get_linear_schedule_with_warmup(optimizer, int(options.warmup_ratio * total_steps),
                                                 total_steps)
     state = _RunState(config, model, tokenizer, labels, base, device, precision, dev_docs,
                       Path(output_dir), progress,
@@ -164,14 +168,14 @@ def train(config: TrainingConfig, train_docs: Sequence[Document], dev_docs: Sequ
     packed = PackedExamples.build(examples, state.pad_id, device)
     step, started, loss_value = 0, time.monotonic(), float("nan")
     bar = tqdm(total=total_steps, desc="training", unit="step", dynamic_ncols=True)
-    for epoch in range(1, config.epochs + 1):
+    for epoch in range(1, options.epochs + 1):
         epoch_started = time.monotonic()
         # Sums stay on the device; reading one (float) is the host sync done every few steps.
         epoch_loss, window_loss = torch.zeros((), device=device), torch.zeros((), device=device)
         epoch_steps = window_steps = 0
         model.train()
-        for indexes in make_batches(packed.lengths, config.batch_size, rng):
-            loss = optimisation_step(model, packed.batch(indexes), optimizer, config, device,
+        for indexes in make_batches(packed.lengths, options.batch_size, rng):
+            loss = optimisation_step(model, packed.batch(indexes), optimizer, options, device,
                                      precision)
             scheduler.step()
             step += 1
@@ -190,15 +194,15 @@ def train(config: TrainingConfig, train_docs: Sequence[Document], dev_docs: Sequ
             bar.update(1)
             if progress:
                 progress("train", info)
-            if config.eval_every_steps and step % config.eval_every_steps == 0:
+            if options.eval_every_steps and step % options.eval_every_steps == 0:
                 state.checkpoint(epoch, step, loss_value)
             if step >= total_steps or state.stop:
                 break
         mean_loss = float(epoch_loss) / max(epoch_steps, 1)
         state.record_epoch(epoch, time.monotonic() - epoch_started, mean_loss)
-        if not (config.eval_every_steps and step % config.eval_every_steps == 0):
+        if not (options.eval_every_steps and step % options.eval_every_steps == 0):
             state.checkpoint(epoch, step, mean_loss)
-        if step >= total_steps or state.stop or epoch == config.stop_after_epochs:
+        if step >= total_steps or state.stop or epoch == options.stop_after_epochs:
             break
     bar.close()
     return TrainResult(Path(output_dir), state.best_metrics, str(device), precision)
@@ -217,7 +221,7 @@ class _RunState:
         # The dev checks see what training computes where that is bf16; fp16 inference is not
         # offered (no F1 measured for it), so fp16 training is checked at fp32.
         self.evaluation_precision = "bf16" if precision == "bf16" else "fp32"
-        self.dev_docs = list(dev_docs)[:config.eval_max_docs or None]
+        self.dev_docs = list(dev_docs)[:config.optimiser.eval_max_docs or None]
         self.pad_id = tokenizer.pad_token_id
         self.best_score = -1.0
         self.best_metrics: dict = {}
@@ -252,7 +256,8 @@ class _RunState:
             self._save(metrics)
         else:
             self.bad_evaluations += 1
-            self.stop = bool(self.config.patience) and self.bad_evaluations >= self.config.patience
+            patience = self.config.optimiser.patience
+            self.stop = bool(patience) and self.bad_evaluations >= patience
         if self.progress:
             self.progress("evaluated", {"epoch": epoch, "step": step, "score": score,
                                         "best": self.best_score})

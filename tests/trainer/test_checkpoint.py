@@ -7,7 +7,8 @@ import pytest
 
 from converters.document import Document
 from tests.fixtures.checkpoint import tiny_documents
-from trainer.checkpoint import load_checkpoint, save_checkpoint
+from trainer.checkpoint import checkpoint_training_config, load_checkpoint, save_checkpoint
+from trainer.config import RuntimeOptions
 from trainer.errors import TrainerError
 from trainer.predict import Predictor
 
@@ -27,6 +28,21 @@ def test_a_checkpoint_directory_holds_every_part(tiny_checkpoint, tiny_full_chec
         assert config["format"] == kind
         assert config["training"]["max_length"] == 64
         assert config["encoder_config"]["hidden_size"] == 32
+
+
+def test_a_checkpoint_keeps_no_runtime_options_and_older_ones_with_them_still_load(
+        tiny_checkpoint, tmp_path):
+    """Issue 20: device, precision and threads belong to the machine that trains, not to the
+    model; checkpoints written before kept them, and loading ignores them there."""
+    saved = json.loads((tiny_checkpoint / "config.json").read_text())["training"]
+    assert not {"device", "precision", "threads"} & set(saved)
+    old = tmp_path / "old"
+    shutil.copytree(tiny_checkpoint, old)
+    meta = json.loads((old / "config.json").read_text())
+    meta["training"].update(device="cuda:3", precision="fp16", threads=7)
+    (old / "config.json").write_text(json.dumps(meta))
+    assert load_checkpoint(old).config == checkpoint_training_config(tiny_checkpoint)
+    assert checkpoint_training_config(old).runtime == RuntimeOptions()
 
 
 def test_save_then_load_gives_identical_predictions(tiny_full_checkpoint, tmp_path):

@@ -14,9 +14,9 @@ from trainer.train import train
 
 def test_training_continues_from_a_checkpoint_with_its_label_maps(tiny_checkpoint,
                                                                   tiny_encoder_dir, tmp_path):
-    config = TrainingConfig(encoder=str(tiny_encoder_dir), epochs=1, batch_size=8,
-                            max_length=64, relation_max_length=48, device="cpu",
-                            precision="fp32")
+    config = TrainingConfig.from_dict(dict(
+        encoder=str(tiny_encoder_dir), epochs=1, batch_size=8, max_length=64,
+        relation_max_length=48, device="cpu", precision="fp32"))
     documents = tiny_documents()[:1]  # fewer types than the checkpoint knows: still compatible
     result = train(config, documents, documents, tiny_checkpoint, tmp_path / "next")
     before, after = load_checkpoint(tiny_checkpoint), load_checkpoint(result.checkpoint_dir)
@@ -29,8 +29,8 @@ def test_a_type_the_checkpoint_does_not_know_is_refused(tiny_checkpoint, tiny_en
                                                         tmp_path):
     documents = tiny_documents()[:1]
     documents[0].entities.append(Entity("T99", "NEW", (Span(0, 4),), "Доля"))
-    config = TrainingConfig(encoder=str(tiny_encoder_dir), epochs=1, device="cpu",
-                            precision="fp32")
+    config = TrainingConfig.from_dict(dict(
+        encoder=str(tiny_encoder_dir), epochs=1, device="cpu", precision="fp32"))
     with pytest.raises(TrainerError, match="'NEW'") as error:
         train(config, documents, [], tiny_checkpoint, tmp_path / "next")
     assert error.value.code == "E131"

@@ -3,7 +3,6 @@ base, and refuse a different base or a damaged file with coded errors."""
 
 import json
 import shutil
-from dataclasses import replace
 
 import pytest
 import torch
@@ -43,7 +42,7 @@ def test_a_delta_rebuilds_the_trained_weights_within_the_int8_step(tiny_full_che
     full = load_checkpoint(tiny_full_checkpoint)
     base = load_base(str(tiny_encoder_dir))
     save_checkpoint(tmp_path / "delta", full.model, full.tokenizer, full.labels,
-                    replace(full.config, checkpoint_format="delta"), full.metrics, base)
+                    full.config.with_options(checkpoint_format="delta"), full.metrics, base)
     assert not (tmp_path / "delta" / "model.safetensors").exists()
     delta = load_checkpoint(tmp_path / "delta")
     rebuilt = delta.model.encoder.state_dict()

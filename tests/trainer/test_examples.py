@@ -16,8 +16,8 @@ def test_marked_examples_carry_entity_labels_only_when_asked(tiny_encoder_dir, m
     tokenizer = AutoTokenizer.from_pretrained(tiny_encoder_dir)
     add_marker_tokens(tokenizer)
     documents = tiny_documents()
-    config = TrainingConfig(max_length=64, relation_max_length=48, stride=16,
-                            marked_ner_loss=marked_ner_loss)
+    config = TrainingConfig.from_dict(dict(
+        max_length=64, relation_max_length=48, stride=16, marked_ner_loss=marked_ner_loss))
     examples = training_examples(documents, tokenizer, label_maps_for(documents), config,
                                  random.Random(0))
     plain = [e for e in examples if set(e.relation_labels) == {IGNORE}]

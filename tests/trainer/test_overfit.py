@@ -13,10 +13,10 @@ from trainer.train import train
 
 @pytest.fixture(scope="module")
 def overfitted(tiny_encoder_dir, tmp_path_factory):
-    config = TrainingConfig(encoder=str(tiny_encoder_dir), epochs=60, batch_size=8,
-                            learning_rate=5e-3, warmup_ratio=0.05, dropout=0.0, weight_decay=0.0,
-                            max_length=64, relation_max_length=48, stride=16, device="cpu",
-                            precision="fp32", seed=1, patience=0, threads=1)
+    config = TrainingConfig.from_dict(dict(
+        encoder=str(tiny_encoder_dir), epochs=60, batch_size=8, learning_rate=5e-3,
+        warmup_ratio=0.05, dropout=0.0, weight_decay=0.0, max_length=64, relation_max_length=48,
+        stride=16, device="cpu", precision="fp32", seed=1, patience=0, threads=1))
     output = tmp_path_factory.mktemp("overfit") / "checkpoint"
     events = []
     result = train(config, tiny_documents(), [], None, output,
@@ -57,9 +57,9 @@ def test_progress_reports_every_step_with_loss_and_eta(overfitted):
 
 
 def test_equal_seeds_give_equal_runs(tiny_encoder_dir, tmp_path):
-    config = TrainingConfig(encoder=str(tiny_encoder_dir), epochs=2, batch_size=8,
-                            max_length=64, relation_max_length=48, device="cpu", precision="fp32",
-                            seed=5)
+    config = TrainingConfig.from_dict(dict(
+        encoder=str(tiny_encoder_dir), epochs=2, batch_size=8, max_length=64,
+        relation_max_length=48, device="cpu", precision="fp32", seed=5))
     losses = []
     for run in ("a", "b"):
         events = []

@@ -113,8 +113,9 @@ def tiny_checkpoint_and_gold(tiny_encoder_dir, tmp_path_factory):
                  for name, (text, entities, relations) in GOLD_TEXTS.items()]
     root = tmp_path_factory.mktemp("evaluate")
     write_collection(documents, root / "gold")
-    config = TrainingConfig(encoder=str(tiny_encoder_dir), epochs=2, batch_size=4, device="cpu",
-                            precision="fp32", threads=1)
+    config = TrainingConfig.from_dict(dict(
+        encoder=str(tiny_encoder_dir), epochs=2, batch_size=4, device="cpu", precision="fp32",
+        threads=1))
     result = train(config, documents, [], output_dir=root / "model")
     return result.checkpoint_dir, root / "gold"
 

@@ -69,8 +69,9 @@ def test_train_and_predict_resolve_auto_alike(monkeypatch, tiny_checkpoint, tiny
 
     monkeypatch.setattr(train_module, "Predictor", RecordingPredictor)
     documents = tiny_documents()
-    config = TrainingConfig(encoder=str(tiny_encoder_dir), epochs=1, max_steps=1, batch_size=8,
-                            max_length=64, relation_max_length=48, device="cpu", threads=1)
+    config = TrainingConfig.from_dict(dict(
+        encoder=str(tiny_encoder_dir), epochs=1, max_steps=1, batch_size=8, max_length=64,
+        relation_max_length=48, device="cpu", threads=1))
     result = train_module.train(config, documents, documents[:1], None, tmp_path / "model")
     predictor = Predictor.load(tiny_checkpoint, device="cpu")
     assert (result.precision, checked, predictor.precision) == (expected, [expected], expected)

@@ -19,9 +19,9 @@ def trained_weights(config, path) -> dict[str, torch.Tensor]:
 
 def test_a_base_built_in_this_process_and_a_cached_base_give_the_same_run(
         tiny_encoder_dir, tmp_path, monkeypatch):
-    config = TrainingConfig(encoder=str(tiny_encoder_dir), epochs=1, batch_size=8, max_length=64,
-                            relation_max_length=48, device="cpu", precision="fp32", threads=1,
-                            seed=7)
+    config = TrainingConfig.from_dict(dict(
+        encoder=str(tiny_encoder_dir), epochs=1, batch_size=8, max_length=64,
+        relation_max_length=48, device="cpu", precision="fp32", threads=1, seed=7))
     real_resolve = base_encoder.resolve_encoder
 
     def building_resolve(name):

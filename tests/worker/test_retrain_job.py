@@ -13,7 +13,7 @@ from tests.worker.conftest import TOKEN
 from scripts.project_export import FIRST_TASK_ID, SHORT_DOCUMENTS
 from retraining.registry import ModelRegistry
 from trainer.checkpoint import load_checkpoint
-from trainer.config import DecisionBiases
+from trainer.config import DecisionBiases, RuntimeOptions
 
 
 def run_one_job(redis_url, redis_connection, url, token):
@@ -185,7 +185,8 @@ def test_without_retrain_config_the_served_models_options_are_used_with_a_step_b
     version = ModelRegistry(worker_env).versions("3")[0]
     served = json.loads((tiny_checkpoint / "config.json").read_text())["training"]
     used = json.loads((version.path / "config.json").read_text())["training"]
-    assert used == dict(served, max_steps=3, device="auto", precision="auto", threads=0)
+    assert used == dict(served, max_steps=3)
+    assert not {"device", "precision", "threads"} & set(used)  # this machine's, not the model's
     assert version.metrics["training"]["total_steps"] == 3
 
 
@@ -199,7 +200,8 @@ def test_cpu_retraining_without_a_budget_gets_the_default_one(monkeypatch, tiny_
 
     config = _training_config(RetrainSettings(), current)
 
-    assert config.max_steps == CPU_RETRAIN_STEPS and config.learning_rate == 3e-3
+    assert config.optimiser.max_steps == CPU_RETRAIN_STEPS
+    assert config.optimiser.learning_rate == 3e-3
 
 
 def test_retrain_config_overrides_only_what_it_sets(tmp_path, tiny_encoder_dir):
@@ -214,7 +216,7 @@ def test_retrain_config_overrides_only_what_it_sets(tmp_path, tiny_encoder_dir):
 
     config = _training_config(RetrainSettings(training_config=tmp_path / "retrain.json"), current)
 
-    assert (config.epochs, config.batch_size) == (2, 4)
+    assert (config.optimiser.epochs, config.optimiser.batch_size) == (2, 4)
     # inherited: the served model's fixed word embeddings keep the new version small
-    assert config.freeze_word_embeddings and config.learning_rate == 3e-3
-    assert (config.device, config.precision, config.threads) == ("auto", "auto", 0)
+    assert config.optimiser.freeze_word_embeddings and config.optimiser.learning_rate == 3e-3
+    assert config.runtime == RuntimeOptions()  # auto, auto, 0: not the served model's threads=1
