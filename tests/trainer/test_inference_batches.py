@@ -9,7 +9,6 @@ checks that padding changes no answer, which holds only when the attention mask 
 
 from __future__ import annotations
 
-import dataclasses
 from contextlib import nullcontext
 
 import numpy as np
@@ -66,15 +65,11 @@ class Tokenizer:
         return [4, 5]
 
 
-def recording_engine(device: str = "cpu", bf16: bool = False) -> tuple[Engine, Recorder]:
+def recording_engine(device: str = "cpu", precision: str = "fp32") -> tuple[Engine, Recorder]:
     model = Recorder()
-    # the settings name the precision (``precision="bf16"``), or did as a flag (``bf16=True``)
-    names = {field.name for field in dataclasses.fields(InferenceSettings)}
-    precision = ({"precision": "bf16" if bf16 else "fp32"} if "precision" in names
-                 else {"bf16": bf16})
     engine = Engine(model, Tokenizer(), LABELS, torch.device(device),
                     InferenceSettings(max_length=64, stride=16, relation_max_length=48,
-                                      batch_size=BATCH, **precision))
+                                      batch_size=BATCH, precision=precision))
     return engine, model
 
 
@@ -135,11 +130,11 @@ def test_bf16_precision_asks_autocast_for_bfloat16(monkeypatch):
         return nullcontext()
 
     monkeypatch.setattr(torch, "autocast", autocast)
-    engine, _ = recording_engine(bf16=True)
+    engine, _ = recording_engine(precision="bf16")
     engine.run(examples(), "ner")
     assert requests == [("cpu", {"dtype": torch.bfloat16})]
     requests.clear()
-    engine, _ = recording_engine(bf16=False)
+    engine, _ = recording_engine(precision="fp32")
     engine.run(examples(), "ner")
     assert requests == []
 
