@@ -227,7 +227,7 @@ def _annotated_documents(client: LabelStudio, url: str, project: str, label_conf
     job result and fixes it for the next run. Only when the skipped tasks leave too few to train
     on does the job fail, with R205 naming them."""
     tasks = fetch_export(client, url, project)
-    annotated = latest_human_annotations(tasks, label_config.text_key)
+    annotated = latest_human_annotations(tasks, config=label_config)
     documents: dict[int, Document] = {}
     skipped: list[dict[str, Any]] = []
     for item in annotated:

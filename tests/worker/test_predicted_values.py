@@ -2,16 +2,21 @@
 predicted_values="MET"/>``): the worker trains "Thing" regions as MET and uploads MET as "Thing",
 as the backend shows it (issue 19 §4). Through label-studio-sdk against the fake Label Studio."""
 
+import json
 from collections import Counter
 from dataclasses import replace
+
+from rq.job import JobStatus
 
 from converters.document import Document
 from converters.labelstudio import build_label_config, result_to_document
 from retraining.label_studio import fetch_export, label_studio_client, latest_human_annotations, project_label_config
+from retraining.registry import ModelRegistry
 from retraining.upload import upload_predictions
 from scripts.project_export import export_tasks, read_documents
 from tests.fixtures.checkpoint import tiny_documents
 from tests.worker.conftest import TOKEN
+from tests.worker.test_retrain_job import run_one_job
 from trainer.predict import Predictor
 
 SHOWN = {"MET": "Thing", "TSK": "Link"}
@@ -73,3 +78,18 @@ def test_uploaded_predictions_show_the_projects_labels(export_server, relational
     assert entity_labels["Thing"] and relation_labels["Link"]
     assert not {"MET", "TSK"} & {*entity_labels, *relation_labels}
     assert set(entity_labels) <= set(config.entity_labels) and set(relation_labels) <= set(config.relation_labels)
+
+
+def test_a_retraining_job_learns_the_models_types_from_shown_labels(
+        rurebus_dir, export_server, worker_env, redis_url, redis_connection):
+    documents = read_documents(rurebus_dir)
+    export_server.label_config = shown_config(sorted(types(documents)[0]), sorted(types(documents)[1]))
+    export_server.projects[3] = export_tasks([as_shown(d) for d in documents], export_server.label_config)
+
+    job = run_one_job(redis_url, redis_connection, export_server.url, TOKEN)
+
+    assert job.get_status() == JobStatus.FINISHED, job.latest_result().exc_string
+    version = ModelRegistry(worker_env).current("3")
+    labels = json.loads((version.path / "labels.json").read_text())
+    assert "MET" in labels["entity_types"] and "Thing" not in labels["entity_types"]
+    assert "TSK" in labels["relation_types"] and "Link" not in labels["relation_types"]
