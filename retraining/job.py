@@ -50,10 +50,11 @@ from retraining.label_studio import (
 from retraining.upload import upload_predictions
 from trainer.predict import Predictor
 from trainer.runtime import resolve_device
-from retraining.promotion import holdout_scores, headline, promotion_decision, split_holdout
+from retraining.promotion import holdout_scores, promotion_decision, split_holdout
 from retraining.registry import DEFAULT_KEEP_VERSIONS, ModelRegistry, ModelVersion, project_key
 from retraining.errors import BAD_ANNOTATION, BAD_SETTING, TOO_FEW_TASKS, RetrainError
 from trainer.train import TrainResult, train
+from trainer.tracks import selection_score
 
 log = logging.getLogger("retraining.job")
 
@@ -181,7 +182,7 @@ def retrain_project(
             project, trained.checkpoint_dir,
             metrics={
                 "holdout": new_scores,
-                "holdout_headline": headline(new_scores),
+                "holdout_headline": selection_score(new_scores),
                 "previous_version": current.name if current else None,
                 "previous_holdout": old_scores,
                 "training": trained.metrics,
@@ -203,7 +204,8 @@ def retrain_project(
         "promoted": promote,
         "why": why,
         "device": trained.device,
-        "headline": {"new": headline(new_scores), "previous": headline(old_scores) if old_scores else None},
+        "headline": {"new": selection_score(new_scores),
+                     "previous": selection_score(old_scores) if old_scores else None},
         "previous_version": current.name if current else None,
         "started_from": started_from,
         "train_task_ids": train_ids,

@@ -1,11 +1,13 @@
-"""How a retrained model is judged before it is served: held-out tasks, the official scorer, one
-headline number, and the rule that a new version is promoted only when it is not worse.
+"""How a retrained model is judged before it is served: held-out tasks, the three official tracks,
+and the rule that a new version is promoted only when it is not worse.
+
+Two models are compared by ``trainer.tracks.selection_score``, the number early stopping keeps the
+best checkpoint by: one choice for "better", whether it picks an epoch or a version.
 """
 
 from __future__ import annotations
 
 import random
-from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +15,7 @@ from converters.document import Document
 from trainer.config import DecisionBiases
 from trainer.predict import Predictor
 from retraining.registry import ModelVersion
-from trainer.scoring import score_documents
+from trainer.tracks import evaluate_tracks, selection_score
 
 
 def split_holdout(task_ids: list[int], share: float, seed: int) -> tuple[list[int], list[int]]:
@@ -25,17 +27,10 @@ def split_holdout(task_ids: list[int], share: float, seed: int) -> tuple[list[in
 
 
 def holdout_scores(checkpoint_dir: Path, gold: list[Document],
-             biases: DecisionBiases = DecisionBiases()) -> dict[str, Any]:
-    """Official RuREBus scores of the checkpoint's predictions on ``gold``, decoded as served."""
-    predictor = Predictor.load(checkpoint_dir, device="auto", biases=biases)
-    predicted = predictor.predict([doc.text for doc in gold], names=[doc.name for doc in gold])
-    return score_documents({doc.name: doc for doc in gold}, {doc.name: doc for doc in predicted})
-
-
-def headline(scores: Mapping[str, Any]) -> float:
-    """The one number two models are compared by: the mean of the entity and relation micro F1
-    (the product pre-annotates both, so neither may get worse unnoticed)."""
-    return (scores["ner"]["f1"] + scores["relations"]["f1"]) / 2
+                   biases: DecisionBiases = DecisionBiases()) -> dict[str, Any]:
+    """The checkpoint's official RuREBus tracks on ``gold`` (NER, relations with gold entities,
+    end to end; ``trainer.tracks.evaluate_tracks``), decoded as served."""
+    return evaluate_tracks(Predictor.load(checkpoint_dir, device="auto", biases=biases), gold)
 
 
 def promotion_decision(
@@ -45,10 +40,10 @@ def promotion_decision(
     force: bool,
 ) -> tuple[bool, str]:
     """(promote?, why) — the why goes into the version's record and the job result as is."""
-    new = headline(new_scores)
+    new = selection_score(new_scores)
     if current is None or old_scores is None:
         return True, f"first model of the project (held-out F1 {new:.4f})"
-    old = headline(old_scores)
+    old = selection_score(old_scores)
     comparison = f"held-out F1 {new:.4f} vs {old:.4f} of {current.name}"
     if new >= old:
         return True, f"promoted: not worse ({comparison})"

@@ -24,8 +24,10 @@ def evaluate_tracks(predictor, gold: Sequence[Document], batch_size: int | None 
 
 
 def selection_score(tracks: dict) -> float:
-    """What early stopping maximises: the mean of NER F1 and relation F1 with gold entities
-    (end-to-end F1 is their product in spirit, and too noisy early in training to steer by)."""
+    """The one number models are compared by, by early stopping (which epoch to keep) and by the
+    retraining gate (whether a new version is served): the mean of NER F1 and relation F1 with
+    gold entities. End-to-end F1 is their product in spirit, and too noisy to steer by early in
+    training or on a retraining's few held-out tasks."""
     return (tracks["ner"]["f1"] + tracks["relations_gold_entities"]["f1"]) / 2
 
 

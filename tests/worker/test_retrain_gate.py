@@ -25,7 +25,8 @@ from tests.fixtures.checkpoint import tiny_documents
 from tests.worker.conftest import TOKEN
 from tests.worker.test_retrain_job import run_one_job
 from trainer.config import DecisionBiases
-from retraining.promotion import holdout_scores, headline, split_holdout
+from trainer.tracks import selection_score
+from retraining.promotion import holdout_scores, split_holdout
 from retraining.registry import ModelRegistry
 
 SCRAMBLE_SEED = 7
@@ -114,8 +115,8 @@ def test_a_worse_model_is_published_but_not_promoted_and_the_result_says_why(
     # both numbers are the models' scores on the held-out tasks' true labels, decoded as served
     gold = [project_documents()[task_id - FIRST_TASK_ID] for task_id in holdout]
     published = registry.versions(PROJECT_ID)[-1]
-    assert (previous, new) == (headline(holdout_scores(good.path, gold, DecisionBiases())),
-                               headline(holdout_scores(published.path, gold, DecisionBiases())))
+    assert (previous, new) == (selection_score(holdout_scores(good.path, gold, DecisionBiases())),
+                               selection_score(holdout_scores(published.path, gold, DecisionBiases())))
     assert previous >= 0.5, "the model to beat fits the held-out texts"
     assert new < previous - 0.2, f"scrambled training labels: {new} vs {previous}"
     assert outcome["promoted"] is False

@@ -38,7 +38,7 @@ def test_first_retrain_publishes_and_promotes_a_version(annotated_project, worke
     registry = ModelRegistry(worker_env)
     current = registry.current("3")
     assert current.name == outcome["version"]
-    assert set(current.metrics["holdout"]) == {"ner", "relations"}
+    assert set(current.metrics["holdout"]) == {"ner", "relations_gold_entities", "end_to_end"}
     record = json.loads((current.path / "version.json").read_text())
     assert record["task_ids"] == seen and "START_TRAINING" in record["reason"]
     assert job.get_meta()["stage"] == "done"
