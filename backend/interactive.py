@@ -62,14 +62,6 @@ def drawn_regions(context: dict, config: LabelConfig, text: str) -> list[DrawnRe
     return regions
 
 
-def model_type(label: str, config: LabelConfig, known: list[str]) -> str | None:
-    """The model's entity type shown as ``label`` (the inverse of ``LabelConfig.entity_label``)."""
-    if label in known and config.entity_label(label) == label:
-        return label
-    return next((name for name, shown in config.predicted_entities.items()
-                 if shown == label and name in known), None)
-
-
 def _overlap(entity: Entity, region: DrawnRegion) -> int:
     return max(0, min(entity.end, region.end) - max(entity.start, region.start))
 
@@ -90,7 +82,7 @@ def interactive_prediction(text: str, name: str, context: dict, config: LabelCon
                 continue
             kind, scores[region.id] = best.type, best.score
         else:
-            kind = model_type(region.label, config, predictor.entity_types)
+            kind = config.entity_type(region.label, predictor.entity_types)
             if kind is None:
                 continue
         typed[region.id] = region
