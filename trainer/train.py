@@ -36,6 +36,8 @@ from trainer.tagging import LabelMaps
 from trainer.tracks import evaluate_tracks, selection_score, summary
 
 Progress = Callable[[str, dict], None]
+TEAM_CORPUS = Path(__file__).resolve().parents[2] / "shared" / "data" / "rurebus" / "train"
+"""Where the team's machines keep the RuREBus training part: ``../shared`` beside the repository."""
 LOSS_EVERY_STEPS = 20
 """The loss is read from the device (a host sync) at the first step and then every this many."""
 
@@ -270,8 +272,9 @@ class _RunState:
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--config", help="JSON file of training options (flags override it)")
-    parser.add_argument("--data", default="../shared/data/rurebus/train",
-                        help="brat collection (directory or .zip) holding the documents")
+    parser.add_argument("--data", type=Path, default=TEAM_CORPUS,
+                        help="brat collection (directory or .zip) holding the documents (default: "
+                             "../shared/data/rurebus/train beside the repository)")
     parser.add_argument("--splits", help="JSON file mapping split names to document-name lists; "
                                          "without it every document trains and none evaluates")
     parser.add_argument("--train-split", default="train", help="split to train on")
