@@ -26,8 +26,9 @@ from trainer.scoring import format_scores, read_gold
 
 TRACKS = {"ner": "NER", "relations_gold_entities": "relations (gold entities)", "end_to_end": "end-to-end"}
 REPORT_FILES = ("report.json", "report.txt", "per_type_f1.png")
-DOCUMENTS_PER_STEP = 8
-"""Documents per ``predict`` call: big enough for full batches, small enough for a live progress bar."""
+DOCUMENTS_PER_STEP = 2
+"""Documents per ``predict`` call: a RuREBus document has dozens of sentences, so two fill the
+batches, and the bar moves every minute or so even on 2 busy CPU cores (8 took up to 7 min)."""
 
 
 class ProgressPredictor:
