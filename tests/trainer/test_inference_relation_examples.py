@@ -55,12 +55,14 @@ def test_a_partner_is_read_at_its_place_in_the_window():
     relation_engine = engine()
 
     def run(examples, head, batch_size=None):
-        """GOL on the partner's word in the example of the pair's first entity, none elsewhere."""
+        """GOL on the partner's word in the example of the pair's first entity, TSK on the main
+        entity's own word (never to be read), none elsewhere."""
         outputs = []
         for example in examples:
             number, main, start, partners = example.key
             rows = np.zeros((len(example.word_positions), 5))
             rows[:, 0] = 1.0
+            rows[sentences[number].entities[main].first - start] = [0, 0, 1, 0, 0]
             for other in partners:
                 if main < other:
                     rows[sentences[number].entities[other].first - start] = [0, 1, 0, 0, 0]
