@@ -90,6 +90,10 @@ def main() -> None:
     parser.add_argument("--warmup", type=int, default=5)
     parser.add_argument("--documents", type=int, default=20)
     parser.add_argument("--encoders", nargs="*", default=["tiny", "e5-small"])
+    parser.add_argument("--batch-size", type=int, help="examples per step (default: the shipped "
+                                                          "model's config, 16)")
+    parser.add_argument("--profile", action="store_true",
+                        help="then print where train()'s CPU time goes (torch.profiler, top ops)")
     args = parser.parse_args()
 
     documents, _ = load_splits(CORPUS / "train", CORPUS / "splits.json", "train", "")
@@ -103,6 +107,7 @@ def main() -> None:
             for device_name in devices:
                 config = TrainingConfig.from_dict({
                     **base_options, "encoder": encoders[encoder_name], "device": device_name,
+                    **({"batch_size": args.batch_size} if args.batch_size else {}),
                     "max_steps": args.steps, "patience": 0,
                     "precision": "bf16" if device_name == "cuda" else "fp32"})
                 device = torch.device(device_name)
@@ -131,6 +136,11 @@ def main() -> None:
                                bf16_matmul_peak_tflops=round(peak / 1e12, 1),
                                share_of_peak=round(achieved / peak, 4))
                 print(json.dumps(row), flush=True)
+                if args.profile:
+                    with torch.profiler.profile() as profiler:
+                        step_seconds(config, documents)
+                    print(profiler.key_averages().table(sort_by="self_cpu_time_total",
+                                                        row_limit=12), flush=True)
 
 
 if __name__ == "__main__":
