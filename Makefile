@@ -40,8 +40,9 @@ model: $(STAMP)
 	    --model $(MODEL_RUN)/checkpoint -o $(MODEL_RUN)/dev-report
 
 # Mutation testing of the core modules ([tool.mutmut] in pyproject.toml): scoring, BIO/Viterbi
-# tagging, relation voting and linking, the brat line parser, promotion. Slow (over 45 min on 2
-# cores), so not part of `make test` or CI. Works in mutants/ (git-ignored), never on the sources.
+# tagging, relation voting and linking, the brat parser and writer, promotion, tracks and runtime.
+# Slow (over an hour on 2 cores: the inference and promotion mutants rerun tests that train a
+# tiny model), so not part of `make test` or CI. Works in mutants/ (git-ignored), never on the sources.
 # One module: make mutation MUTANTS='"trainer.tagging*"' (mutant-name globs; see docs/experiments.md).
 mutation: $(STAMP)
 	$(VENV)/bin/mutmut run --max-children $(or $(MUTATION_JOBS),2) $(MUTANTS)
