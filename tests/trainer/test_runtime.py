@@ -47,11 +47,27 @@ def test_explicit_precisions_are_kept_and_fp16_is_for_training_only():
         resolve_precision("fp16", CPU)
 
 
-@pytest.mark.parametrize("training", [False, True])
-def test_an_unknown_precision_is_the_coded_error(training):
+@pytest.mark.parametrize("training, kind, choices", [
+    (False, "inference", "auto, fp32, bf16"), (True, "training", "auto, fp32, bf16, fp16")])
+def test_an_unknown_precision_is_the_coded_error(training, kind, choices):
     with pytest.raises(TrainerError) as error:
         resolve_precision("half", CPU, training=training)
-    assert error.value.code == "E153" and "'half'" in error.value.message
+    assert error.value.code == "E153"
+    assert error.value.message == f"unknown {kind} precision 'half'"
+    assert error.value.hint == f"use one of {choices}"
+
+
+def test_a_gpu_computes_bf16_natively_when_cuda_says_so_whatever_the_cpu(monkeypatch):
+    monkeypatch.setattr(runtime, "cpu_flags", set)
+    monkeypatch.setattr(torch.cuda, "is_bf16_supported", lambda *args, **kwargs: True)
+    assert native_bf16(CUDA) and not native_bf16(CPU)
+
+
+@pytest.mark.parametrize("available, expected", [(True, CUDA), (False, CPU)])
+def test_auto_device_is_cuda_when_available(monkeypatch, available, expected):
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: available)
+    assert runtime.resolve_device("auto") == expected
+    assert runtime.resolve_device("cpu") == CPU
 
 
 @pytest.mark.parametrize("flags, expected", [({"avx512_bf16"}, "bf16"), ({"avx2"}, "fp32")])
