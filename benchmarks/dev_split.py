@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from trainer.corpus import TEAM_CORPUS
 
-SHARED_CORPUS = Path(__file__).resolve().parent.parent.parent / "shared/data/rurebus"
 
 
 def add_split_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--model", required=True, type=Path, help="checkpoint directory")
-    parser.add_argument("--data", type=Path, default=SHARED_CORPUS / "train",
+    parser.add_argument("--data", type=Path, default=TEAM_CORPUS / "train",
                         help="brat collection the split names documents of")
-    parser.add_argument("--splits", type=Path, default=SHARED_CORPUS / "splits.json")
+    parser.add_argument("--splits", type=Path, default=TEAM_CORPUS / "splits.json")
     parser.add_argument("--split", default="dev")

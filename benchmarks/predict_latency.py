@@ -37,6 +37,7 @@ from converters.console import plain
 from converters.document import Document
 from converters.labelstudio import build_label_config
 from trainer.encoder import DEFAULT_ENCODER, cache_root
+from trainer.corpus import TEAM_CORPUS
 
 ENTITY_TYPES = ("MET", "ECO", "BIN", "CMP", "QUA", "ACT", "INST", "SOC")
 RELATION_TYPES = ("NNG", "NNT", "NPS", "PNG", "PNT", "PPS", "FNG", "FNT", "FPS", "GOL", "TSK")
@@ -131,7 +132,7 @@ def serve(checkpoint: Path, model_dir: Path, port: int, log_path: Path) -> subpr
 def main() -> None:
     parser = argparse.ArgumentParser(description=plain(__doc__.splitlines()[0]))
     parser.add_argument("--checkpoint", type=Path, help="a trained checkpoint (default: untrained e5-small)")
-    parser.add_argument("--corpus", type=Path, default=REPO_ROOT.parent / "shared" / "data" / "rurebus")
+    parser.add_argument("--corpus", type=Path, default=TEAM_CORPUS)
     parser.add_argument("--chars", type=int, default=2000)
     parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args()

@@ -30,6 +30,7 @@ from converters.console import plain
 from scripts.fake_label_studio import ExportServer
 from scripts.project_export import export_tasks, label_config_for, read_documents
 from trainer.encoder import DEFAULT_ENCODER
+from trainer.corpus import TEAM_CORPUS
 
 PROJECT_ID = 1
 TOKEN = "benchmark-token"
@@ -54,7 +55,7 @@ class StageClock(logging.Handler):
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=plain(__doc__.split("\n")[0]))
-    parser.add_argument("--corpus", type=Path, default=REPO_ROOT.parent / "shared" / "data" / "rurebus")
+    parser.add_argument("--corpus", type=Path, default=TEAM_CORPUS)
     parser.add_argument("--docs", type=int, default=50, help="documents served as annotated tasks")
     parser.add_argument("--epochs", type=int, default=3)
     parser.add_argument("--encoder", default=DEFAULT_ENCODER,

@@ -48,6 +48,7 @@ from benchmarks.predict_latency import (
 )
 from converters.console import plain
 from converters.labelstudio import build_label_config
+from trainer.corpus import TEAM_CORPUS
 
 PARTIAL_BODY = b"POST /predict HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n{"
 PROBE_INTERVAL_S = 0.2
@@ -140,7 +141,7 @@ def probe(url: str, stop: threading.Event, samples: dict[str, list[float]]) -> N
 def main() -> None:
     parser = argparse.ArgumentParser(description=plain(__doc__.split("\n")[0]))
     parser.add_argument("--checkpoint", type=Path)
-    parser.add_argument("--corpus", type=Path, default=REPO_ROOT.parent / "shared" / "data" / "rurebus")
+    parser.add_argument("--corpus", type=Path, default=TEAM_CORPUS)
     parser.add_argument("--stalled", type=int, default=100)
     parser.add_argument("--clients", type=int, default=20)
     parser.add_argument("--seconds", type=float, default=30.0)

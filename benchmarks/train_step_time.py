@@ -19,9 +19,9 @@ from pathlib import Path
 from converters.console import plain
 from trainer.config import TrainingConfig
 from trainer.train import load_splits, train
+from trainer.corpus import TEAM_CORPUS
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-CORPUS = REPO_ROOT.parent / "shared" / "data" / "rurebus"
 VARIANTS = {
     "full": {},
     "lora32-all-linear": {"lora_rank": 32, "learning_rate": 1e-3},
@@ -58,7 +58,7 @@ def main() -> None:
     parser.add_argument("--variants", nargs="*", default=list(VARIANTS), choices=list(VARIANTS))
     args = parser.parse_args()
 
-    documents, _ = load_splits(CORPUS / "train", CORPUS / "splits.json", "train", "")
+    documents, _ = load_splits(TEAM_CORPUS / "train", TEAM_CORPUS / "splits.json", "train", "")
     base_options = TrainingConfig.from_json(args.config).to_dict()
     for name in args.variants:
         config = TrainingConfig.from_dict({**base_options, **VARIANTS[name], "max_steps": args.steps,

@@ -26,7 +26,7 @@ from pathlib import Path
 
 import torch
 
-from benchmarks.train_step_time import CORPUS, REPO_ROOT, step_seconds
+from benchmarks.train_step_time import REPO_ROOT, step_seconds
 from converters.console import plain
 from trainer.base_encoder import load_base
 from trainer.batching import make_batches
@@ -37,6 +37,7 @@ from trainer.runtime import resolve_precision
 from trainer.tiny import build_tiny_encoder
 from trainer.train import (_initial_model, load_splits, optimisation_step, optimizer_for,
                            seed_everything)
+from trainer.corpus import TEAM_CORPUS
 
 
 def previous_loop_seconds(config: TrainingConfig, documents: list, device: torch.device,
@@ -96,7 +97,7 @@ def main() -> None:
                         help="then print where train()'s CPU time goes (torch.profiler, top ops)")
     args = parser.parse_args()
 
-    documents, _ = load_splits(CORPUS / "train", CORPUS / "splits.json", "train", "")
+    documents, _ = load_splits(TEAM_CORPUS / "train", TEAM_CORPUS / "splits.json", "train", "")
     documents = documents[:args.documents]
     devices = ["cpu"] + (["cuda"] if torch.cuda.is_available() else [])
     base_options = TrainingConfig.from_json(REPO_ROOT / "configs" / "default-model.json").to_dict()

@@ -31,6 +31,9 @@ ARCHIVES = tuple(f"train_data/train_part_{part}.zip" for part in (1, 2, 3))
 DOCUMENT_SUFFIXES = (".txt", ".ann")
 IGNORED_FOLDERS = ("__MACOSX",)
 DOWNLOAD_TIMEOUT_S = 30
+TEAM_CORPUS = Path(__file__).resolve().parents[2] / "shared" / "data" / "rurebus"
+"""Where the team's machines keep the corpus (``train/`` and the fixed dev split ``splits.json``):
+``../shared`` beside the repository. The default of ``trainer train --data`` and the benchmarks."""
 
 
 def archive_url(archive: str, ref: str = PINNED_COMMIT, base_url: str = GITHUB_RAW) -> str:

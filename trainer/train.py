@@ -21,6 +21,7 @@ from converters.document import Document
 from trainer.base_encoder import BaseEncoder, load_base
 from trainer.checkpoint import Loaded, build_model, load_checkpoint, save_checkpoint
 from trainer.config import OptimiserOptions, TrainingConfig
+from trainer.corpus import TEAM_CORPUS
 from trainer.errors import (
     BAD_SPLITS, BAD_TRAINING_COLLECTION, NOTHING_TO_LEARN, NO_OUTPUT_DIR, TRAIN_OUTPUT_EXISTS,
     UNKNOWN_TYPES_FOR_INIT, TrainerError,
@@ -36,8 +37,6 @@ from trainer.tagging import LabelMaps
 from trainer.tracks import evaluate_tracks, selection_score, summary
 
 Progress = Callable[[str, dict], None]
-TEAM_CORPUS = Path(__file__).resolve().parents[2] / "shared" / "data" / "rurebus" / "train"
-"""Where the team's machines keep the RuREBus training part: ``../shared`` beside the repository."""
 LOSS_EVERY_STEPS = 20
 """The loss is read from the device (a host sync) at the first step and then every this many."""
 
@@ -272,7 +271,7 @@ class _RunState:
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--config", help="JSON file of training options (flags override it)")
-    parser.add_argument("--data", type=Path, default=TEAM_CORPUS,
+    parser.add_argument("--data", type=Path, default=TEAM_CORPUS / "train",
                         help="brat collection (directory or .zip) holding the documents (default: "
                              "../shared/data/rurebus/train beside the repository)")
     parser.add_argument("--splits", help="JSON file mapping split names to document-name lists; "
