@@ -36,6 +36,15 @@ class _Parsed:
     seen_ids: set[str] = field(default_factory=set)
 
 
+def span_problem(text: str, span: Span) -> str | None:
+    """Why ``span`` cannot stand in ``text`` (empty, reversed or outside it), or None; what the
+    reader and the writer both refuse."""
+    if 0 <= span.start < span.end <= len(text):
+        return None
+    return (f"span {span.start}-{span.end} is empty, reversed or outside the text of "
+            f"{len(text)} characters")
+
+
 def span_text(text: str, spans: tuple[Span, ...]) -> str:
     """The text brat stores for a (possibly discontinuous) span: fragments joined by spaces."""
     return " ".join(text[span.start:span.end] for span in spans)
@@ -139,9 +148,9 @@ def _parse_text_bound(text: str, annotation_id: str, rest: str, fail: Fail) -> E
     spans = tuple(Span(int(start), int(end))
                   for start, end in (pair.split(" ") for pair in offsets.split(";")))
     for span in spans:
-        if not 0 <= span.start < span.end <= len(text):
-            raise fail(OFFSETS_OUTSIDE_TEXT, f"span {span.start}-{span.end} is empty, reversed or "
-                       f"outside the text of {len(text)} characters",
+        problem = span_problem(text, span)
+        if problem:
+            raise fail(OFFSETS_OUTSIDE_TEXT, problem,
                        "offsets count characters (not bytes) of the .txt, end exclusive")
     expected = span_text(text, spans)
     written = parts[1]
@@ -299,10 +308,10 @@ def format_ann(doc: Document) -> str:
 
 def _format_entity(doc: Document, entity: Entity) -> str:
     for span in entity.spans:
-        if not 0 <= span.start < span.end <= len(doc.text):
+        problem = span_problem(doc.text, span)
+        if problem:
             raise ConversionError(
-                OFFSETS_OUTSIDE_TEXT, f"entity {entity.id}: span {span.start}-{span.end} is "
-                f"empty, reversed or outside the text of {len(doc.text)} characters",
+                OFFSETS_OUTSIDE_TEXT, f"entity {entity.id}: {problem}",
                 hint="offsets count characters of the document text, end exclusive; fix or "
                      "drop the entity")
     spans = split_at_line_breaks(doc.text, entity.spans)
