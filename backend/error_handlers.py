@@ -7,7 +7,6 @@ anything else is a bug, answered 500 B500 without a traceback (which goes to the
 
 from __future__ import annotations
 
-import logging
 
 from flask import Blueprint, Response, jsonify, request
 from werkzeug.exceptions import HTTPException
@@ -15,18 +14,16 @@ from werkzeug.exceptions import HTTPException
 from backend import limits
 from backend.errors import INTERNAL_ERROR, BackendError
 from backend.request_fields import where
+from backend.state import APP_LOG
 from converters.errors import SHOWN_CHARS
 from retraining.registry import RegistryError
-
-# The app's logger name, which operators filter on, whichever module of the app logs.
-log = logging.getLogger("backend.app")
 
 errors_blueprint = Blueprint("errors", __name__)
 
 
 @errors_blueprint.app_errorhandler(BackendError)
 def backend_error(error: BackendError) -> tuple[Response, int, dict[str, str]]:
-    log.info("%s %s -> %d %s", request.method, where(), error.status, error)
+    APP_LOG.info("%s %s -> %d %s", request.method, where(), error.status, error)
     headers = {"WWW-Authenticate": 'Basic realm="rurebus-backend"'} if error.status == 401 else {}
     return jsonify(error.to_json()), error.status, {**headers, **error.headers}
 
@@ -34,7 +31,7 @@ def backend_error(error: BackendError) -> tuple[Response, int, dict[str, str]]:
 @errors_blueprint.app_errorhandler(RegistryError)
 def registry_error(error: RegistryError) -> tuple[Response, int]:
     # The request was fine; MODEL_DIR is damaged (e.g. `current` names a removed version).
-    log.error("%s %s: model registry: %s", request.method, where(), error)
+    APP_LOG.error("%s %s: model registry: %s", request.method, where(), error)
     answer = error.to_json()
     answer["error"]["message"] = f"model registry: {error.message}"
     return jsonify(answer), 500
@@ -52,7 +49,7 @@ def http_error(error: HTTPException) -> tuple[Response, int] | tuple[Response, i
 
 @errors_blueprint.app_errorhandler(Exception)
 def unexpected_error(error: Exception) -> tuple[Response, int]:
-    log.exception("%s %s failed", request.method, where())
+    APP_LOG.exception("%s %s failed", request.method, where())
     return jsonify(error={"code": INTERNAL_ERROR, "message": f"internal error: {type(error).__name__}: "
                           f"{str(error)[:SHOWN_CHARS]}",
                           "hint": "see the backend log"}), 500

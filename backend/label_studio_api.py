@@ -7,7 +7,6 @@ with the project's current model, loaded once and kept (backend/models.py).
 
 from __future__ import annotations
 
-import logging
 import time
 
 from flask import Blueprint, Response, jsonify, request
@@ -17,12 +16,9 @@ from backend.errors import MISSING_FIELD, BackendError
 from backend.interactive import interactive_prediction, is_interactive
 from backend.prediction import predict_tasks, task_text
 from backend.request_fields import json_object, label_config, request_project, where
-from backend.state import BackendState, backend_state
+from backend.state import APP_LOG, BackendState, backend_state
 from converters.labelstudio import LabelConfig
 from retraining.registry import DEFAULT_PROJECT
-
-# The app's logger name, which operators filter on, whichever module of the app logs.
-log = logging.getLogger("backend.app")
 
 NO_MODEL_VERSION = "no-model"
 """``model_version`` reported by /setup while neither a version nor DEFAULT_MODEL exists."""
@@ -82,7 +78,7 @@ def predict_batch(state: BackendState, project: str, tasks: list, config: LabelC
                   for item in (task_text(task, config.text_key) for task in tasks)]
     else:
         answer = predict_tasks(tasks, config, served, state.predictions)
-    log.info("project %s: %d task(s) predicted with %s in %.2f s", project, len(tasks),
+    APP_LOG.info("project %s: %d task(s) predicted with %s in %.2f s", project, len(tasks),
              served.name, time.perf_counter() - started)
     return answer, served.name
 

@@ -7,6 +7,7 @@ blueprint lives in its own module and two apps (tests make many) never share a c
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 from flask import Flask, current_app
@@ -18,6 +19,8 @@ from backend.prediction_cache import PredictionCache
 from backend.settings import Settings
 from retraining.registry import ModelRegistry
 
+APP_LOG = logging.getLogger("backend.app")
+"""The app's logger, whichever blueprint module logs: operators filter on its name."""
 STATE_KEY = "rurebus_backend"
 """The ``app.extensions`` key of the app's ``BackendState``."""
 
